@@ -1,0 +1,3 @@
+"""Datapolis: an open-source data platform for territories."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,67 @@
+"""Instance configuration read from the environment.
+
+Plain Python, no Django: the engine, the CLI and the Django settings all read the
+same values from here, so one environment variable means the same thing everywhere.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class InstanceConfig:
+    home: Path
+    database_url: str | None
+    storage_url: str | None
+    lake_catalog_url: str | None
+    redis_url: str | None
+    debug: bool
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.home / "metadata.sqlite3"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.home / "uploads"
+
+    @property
+    def lake_dir(self) -> Path:
+        return self.home / "lake"
+
+
+def load_config(environ: dict[str, str] | None = None) -> InstanceConfig:
+    env = os.environ if environ is None else environ
+    home = Path(env.get("DATAPOLIS_HOME", "./datapolis-data")).expanduser().resolve()
+    return InstanceConfig(
+        home=home,
+        database_url=env.get("DATAPOLIS_DATABASE_URL") or None,
+        storage_url=env.get("DATAPOLIS_STORAGE_URL") or None,
+        lake_catalog_url=env.get("DATAPOLIS_LAKE_CATALOG_URL") or None,
+        redis_url=env.get("DATAPOLIS_REDIS_URL") or None,
+        debug=env.get("DATAPOLIS_DEBUG", "").lower() in {"1", "true", "yes"},
+    )
+
+
+def instance_secret(config: InstanceConfig, environ: dict[str, str] | None = None) -> str:
+    """The secret key: from DATAPOLIS_SECRET_KEY, else generated once per instance.
+
+    A generated key is written to the instance folder with owner-only permissions so
+    sessions survive restarts of a self-hosted instance that did not set one.
+    """
+    env = os.environ if environ is None else environ
+    if env.get("DATAPOLIS_SECRET_KEY"):
+        return env["DATAPOLIS_SECRET_KEY"]
+    path = config.home / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    config.home.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

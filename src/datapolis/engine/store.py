@@ -1,0 +1,328 @@
+"""Versioned dataset storage on DuckLake.
+
+Each dataset is one DuckLake table. Every publication replaces the table inside one
+transaction, which DuckLake commits as one snapshot: until the commit, every reader
+sees the previous version, and a process killed mid-write leaves no trace but unused
+data files. Earlier versions stay readable by time travel (`AT (VERSION => snapshot)`).
+
+A dataset's versions are the snapshots whose commit information names it; the
+commit's extra information carries the version number, row count and field list so a
+version is self-describing even after its metadata changed in the catalog.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import duckdb
+
+from datapolis.engine.lake import LAKE_ALIAS, LakeLocation, open_connection
+from datapolis.engine.sql import quote_identifier, quote_literal
+from datapolis.engine.types import RECORD_ID_COLUMN, RECORD_TIMESTAMP_COLUMN, FieldSpec
+
+logger = logging.getLogger(__name__)
+
+COMMIT_AUTHOR_PREFIX = "datapolis"
+_CONFLICT_RETRIES = 8
+
+
+class StoreError(Exception):
+    """A storage operation that cannot be done (unknown dataset or version, conflict)."""
+
+
+class DatasetNotFound(StoreError):
+    pass
+
+
+class VersionNotFound(StoreError):
+    pass
+
+
+@dataclass
+class Prepared:
+    """What a reader hands to the store: a relation in the connection, and its fields.
+
+    `relation` names a view or table in the connection passed to the reader; its
+    columns are exactly `fields`, in order, with each field's storage type.
+    """
+
+    relation: str
+    fields: list[FieldSpec]
+    source: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Version:
+    dataset_id: str
+    number: int
+    snapshot_id: int
+    created_at: datetime
+    row_count: int
+    fields: list[FieldSpec]
+    author: str | None = None
+    message: str | None = None
+    source: dict[str, Any] = field(default_factory=dict)
+    restored_from: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "dataset_id": self.dataset_id,
+            "version": self.number,
+            "snapshot_id": self.snapshot_id,
+            "created_at": self.created_at.isoformat(),
+            "row_count": self.row_count,
+            "author": self.author,
+            "message": self.message,
+            "source": self.source,
+            "restored_from": self.restored_from,
+            "fields": [spec.to_dict() for spec in self.fields],
+        }
+
+
+class Store:
+    """The dataset store of one instance. Thread-safe; one per process is enough."""
+
+    def __init__(self, location: LakeLocation, *, memory_limit: str | None = None) -> None:
+        self.location = location
+        self.memory_limit = memory_limit
+        self._shared: duckdb.DuckDBPyConnection | None = None
+        self._lock = threading.Lock()
+        self._local = threading.local()
+
+    # -- connections -------------------------------------------------------------
+
+    def connect(self) -> duckdb.DuckDBPyConnection:
+        """A new, private connection (for ingestion and other long operations)."""
+        return open_connection(self.location, memory_limit=self.memory_limit)
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """This thread's cursor on the process-wide connection (for queries)."""
+        cursor = getattr(self._local, "cursor", None)
+        if cursor is None:
+            with self._lock:
+                if self._shared is None:
+                    self._shared = self.connect()
+                cursor = self._shared.cursor()
+            self._local.cursor = cursor
+        return cursor
+
+    def close(self) -> None:
+        with self._lock:
+            if self._shared is not None:
+                self._shared.close()
+                self._shared = None
+        self._local = threading.local()
+
+    # -- reading -----------------------------------------------------------------
+
+    def table_name(self, dataset_id: str) -> str:
+        return f"{LAKE_ALIAS}.main.{quote_identifier(dataset_id)}"
+
+    def relation_sql(self, dataset_id: str, number: int | None = None) -> str:
+        """The SQL table reference of a version (the current one by default)."""
+        version = self.version(dataset_id, number)
+        return self.version_relation_sql(version)
+
+    def version_relation_sql(self, version: Version) -> str:
+        return f"{self.table_name(version.dataset_id)} AT (VERSION => {int(version.snapshot_id)})"
+
+    def versions(self, dataset_id: str) -> list[Version]:
+        """Every version of a dataset since it was last created, oldest first."""
+        return _history(self.cursor()).get(dataset_id, [])
+
+    def version(self, dataset_id: str, number: int | None = None) -> Version:
+        versions = self.versions(dataset_id)
+        if not versions:
+            raise DatasetNotFound(f"dataset {dataset_id!r} has no published version")
+        if number is None:
+            return versions[-1]
+        for version in versions:
+            if version.number == number:
+                return version
+        raise VersionNotFound(f"dataset {dataset_id!r} has no version {number}")
+
+    def has_dataset(self, dataset_id: str) -> bool:
+        try:
+            self.version(dataset_id)
+        except DatasetNotFound:
+            return False
+        return True
+
+    def dataset_ids(self) -> list[str]:
+        return sorted(_history(self.cursor()))
+
+    # -- writing -----------------------------------------------------------------
+
+    def publish(
+        self,
+        dataset_id: str,
+        prepare: Callable[[duckdb.DuckDBPyConnection], Prepared],
+        *,
+        author: str | None = None,
+        message: str | None = None,
+    ) -> Version:
+        """Write a new version from what `prepare` builds in a private connection.
+
+        The previous version stays served until this one is completely written.
+        """
+        con = self.connect()
+        try:
+            prepared = prepare(con)
+            return self._commit_version(con, dataset_id, prepared, author=author, message=message)
+        finally:
+            con.close()
+
+    def rollback(self, dataset_id: str, number: int, *, author: str | None = None) -> Version:
+        """Publish a new version whose data and fields are those of version `number`."""
+        target = self.version(dataset_id, number)
+        relation = self.version_relation_sql(target)
+        columns = ", ".join(quote_identifier(spec.name) for spec in target.fields)
+
+        def prepare(con: duckdb.DuckDBPyConnection) -> Prepared:
+            con.execute(f"CREATE TEMP VIEW restored AS SELECT {columns} FROM {relation}")
+            return Prepared("restored", target.fields, dict(target.source))
+
+        con = self.connect()
+        try:
+            return self._commit_version(
+                con,
+                dataset_id,
+                prepare(con),
+                author=author,
+                message=f"rollback to version {number}",
+                restored_from=number,
+            )
+        finally:
+            con.close()
+
+    def delete(self, dataset_id: str, *, author: str | None = None) -> None:
+        """Drop a dataset. Its history stays in the lake until files are expired."""
+        current = self.version(dataset_id)
+        con = self.connect()
+        try:
+            with _transaction(con):
+                con.execute(f"DROP TABLE IF EXISTS {self.table_name(dataset_id)}")
+                info = {"dataset": dataset_id, "deleted": True, "last_version": current.number}
+                _set_commit_message(con, author, f"delete {dataset_id}", info)
+        finally:
+            con.close()
+
+    def _commit_version(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        dataset_id: str,
+        prepared: Prepared,
+        *,
+        author: str | None,
+        message: str | None,
+        restored_from: int | None = None,
+    ) -> Version:
+        select = _version_select(prepared)
+        for attempt in range(_CONFLICT_RETRIES):
+            try:
+                with _transaction(con):
+                    number = self._next_number(con, dataset_id)
+                    table = self.table_name(dataset_id)
+                    con.execute(f"CREATE OR REPLACE TABLE {table} AS {select}")
+                    (row_count,) = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+                    info = {
+                        "dataset": dataset_id,
+                        "version": number,
+                        "rows": row_count,
+                        "fields": [spec.to_dict() for spec in prepared.fields],
+                        "source": prepared.source,
+                        "restored_from": restored_from,
+                    }
+                    _set_commit_message(con, author, message, info)
+                break
+            except duckdb.TransactionException as error:
+                if attempt == _CONFLICT_RETRIES - 1:
+                    raise StoreError(f"could not publish {dataset_id!r}: {error}") from error
+                logger.info("publish of %s conflicted, retrying: %s", dataset_id, error)
+                time.sleep(0.05 * (attempt + 1))
+        return self.version(dataset_id, number)
+
+    def _next_number(self, con: duckdb.DuckDBPyConnection, dataset_id: str) -> int:
+        """Numbers keep growing across a delete, so a number never names two versions."""
+        numbers = [
+            info.get("version") or info.get("last_version") or 0
+            for _, _, _, _, info in _commits(con)
+            if info.get("dataset") == dataset_id
+        ]
+        return max(numbers, default=0) + 1
+
+
+def _version_select(prepared: Prepared) -> str:
+    """The SELECT that adds the technical columns to a reader's relation."""
+    names = [quote_identifier(spec.name) for spec in prepared.fields]
+    id_fields = [quote_identifier(s.name) for s in prepared.fields if "id" in s.annotations] or names
+    fingerprint = ", ".join(f"coalesce(CAST({name} AS VARCHAR), chr(0))" for name in id_fields) or "''"
+    return (
+        f"SELECT sha1(concat_ws(chr(31), {fingerprint})) AS {RECORD_ID_COLUMN}, "
+        f"CAST(now() AS TIMESTAMPTZ) AS {RECORD_TIMESTAMP_COLUMN}, {', '.join(names)} "
+        f"FROM {quote_identifier(prepared.relation)}"
+    )
+
+
+def _set_commit_message(
+    con: duckdb.DuckDBPyConnection, author: str | None, message: str | None, info: dict[str, Any]
+) -> None:
+    con.execute(
+        f"CALL {LAKE_ALIAS}.set_commit_message(?, ?, extra_info => ?)",
+        [f"{COMMIT_AUTHOR_PREFIX}:{author or ''}", message or "", json.dumps(info, default=str)],
+    )
+
+
+def _commits(con: duckdb.DuckDBPyConnection) -> list[tuple[int, datetime, str | None, str | None, dict]]:
+    rows = con.execute(
+        f"SELECT snapshot_id, snapshot_time, author, commit_message, commit_extra_info "
+        f"FROM {LAKE_ALIAS}.snapshots() WHERE starts_with(author, {quote_literal(COMMIT_AUTHOR_PREFIX + ':')}) "
+        f"ORDER BY snapshot_id"
+    ).fetchall()
+    return [(sid, when, author, message, json.loads(extra or "{}")) for sid, when, author, message, extra in rows]
+
+
+def _history(con: duckdb.DuckDBPyConnection) -> dict[str, list[Version]]:
+    """The live datasets and their versions since their last creation."""
+    history: dict[str, list[Version]] = {}
+    for snapshot_id, created_at, author, message, info in _commits(con):
+        dataset_id = info.get("dataset")
+        if not dataset_id:
+            continue
+        if info.get("deleted"):
+            history.pop(dataset_id, None)
+            continue
+        history.setdefault(dataset_id, []).append(
+            Version(
+                dataset_id=dataset_id,
+                number=int(info["version"]),
+                snapshot_id=snapshot_id,
+                created_at=created_at,
+                row_count=int(info.get("rows", 0)),
+                fields=[FieldSpec.from_dict(item) for item in info.get("fields", [])],
+                author=(author or "").removeprefix(COMMIT_AUTHOR_PREFIX + ":") or None,
+                message=message or None,
+                source=dict(info.get("source") or {}),
+                restored_from=info.get("restored_from"),
+            )
+        )
+    return history
+
+
+@contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")

@@ -1,0 +1,23 @@
+"""Options a publisher can give a reader; everything left as None is detected."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from datapolis.engine.types import FieldType
+
+
+@dataclass
+class ReadOptions:
+    format: str | None = None  # csv, xlsx, ods, json, jsonl, geojson, shp, gpkg, kml, parquet
+    encoding: str | None = None  # utf-8, utf-8-sig, latin-1, cp1252...
+    delimiter: str | None = None  # , ; \t |
+    sheet: str | None = None  # spreadsheet sheet name (default: the first)
+    json_path: str | None = None  # dotted path to the array of records in a JSON document
+    epsg: int | None = None  # declared projection of coordinates when the file does not say
+    field_types: dict[str, FieldType] = field(default_factory=dict)  # forced types by field name
+    original_name: str | None = None  # the uploaded file's name, when the path is a temporary file
+
+    def to_dict(self) -> dict[str, Any]:
+        return {key: value for key, value in asdict(self).items() if value not in (None, {}, [])}
