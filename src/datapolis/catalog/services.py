@@ -1,0 +1,220 @@
+"""What can be done to the catalog: import data, edit metadata, publish, roll back.
+
+Views, the CLI and jobs call these functions; they keep the catalog (Django models)
+and the store (versioned data) in step. The store is written first: when it fails,
+nothing changed; when the catalog update fails after it, `sync_dataset` restores the
+mirror from the store, which is the source of truth for versions.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.text import slugify
+
+from datapolis.catalog.models import DATASET_ID_VALIDATOR, Dataset, Field, Status, Theme, Visibility
+from datapolis.catalog.storage import get_store
+from datapolis.engine import FieldSpec, Prepared, Version
+from datapolis.ingest import ReadOptions, prepare
+
+logger = logging.getLogger(__name__)
+
+METADATA_FIELDS = (
+    "title",
+    "description",
+    "keywords",
+    "license",
+    "license_url",
+    "publisher",
+    "producer",
+    "contact_name",
+    "contact_email",
+    "update_frequency",
+    "territory",
+    "temporal_start",
+    "temporal_end",
+    "language",
+)
+
+
+@dataclass
+class ImportResult:
+    dataset: Dataset
+    version: Version
+    seconds: float
+    created: bool
+
+
+def validate_dataset_id(dataset_id: str) -> str:
+    try:
+        DATASET_ID_VALIDATOR(dataset_id)
+    except ValidationError as error:
+        raise ValueError(f"invalid dataset identifier {dataset_id!r}: {' '.join(error.messages)}") from error
+    return dataset_id
+
+
+def dataset_id_from_filename(path: Path) -> str:
+    return slugify(path.stem.replace("_", "-"))[:100].strip("-") or "dataset"
+
+
+def import_file(
+    path: Path,
+    dataset_id: str,
+    *,
+    options: ReadOptions | None = None,
+    metadata: dict[str, Any] | None = None,
+    visibility: str | None = None,
+    publish: bool = True,
+    author: str | None = None,
+) -> ImportResult:
+    """Read a file into a new version of `dataset_id`, creating the dataset if needed.
+
+    Raises IngestError for bad input; the dataset and its served version are then unchanged.
+    """
+    validate_dataset_id(dataset_id)
+    options = options or ReadOptions()
+    existing = Dataset.objects.filter(dataset_id=dataset_id).first()
+    started = time.perf_counter()
+    version = get_store().publish(
+        dataset_id,
+        _with_catalog_annotations(prepare(Path(path), options), existing),
+        author=author,
+        message=f"import {options.original_name or Path(path).name}",
+    )
+    seconds = time.perf_counter() - started
+    with transaction.atomic():
+        dataset, created = Dataset.objects.get_or_create(
+            dataset_id=dataset_id, defaults={"title": (metadata or {}).get("title") or dataset_id}
+        )
+        dataset.source = {"options": options.to_dict(), "filename": options.original_name or Path(path).name}
+        if visibility:
+            dataset.visibility = Visibility(visibility)
+        if publish:
+            dataset.status = Status.PUBLISHED
+        if metadata:
+            _apply_metadata(dataset, metadata)
+        _mirror_version(dataset, version)
+        dataset.save()
+    return ImportResult(dataset=dataset, version=version, seconds=seconds, created=created)
+
+
+def _with_catalog_annotations(read, dataset: Dataset | None):
+    """Keep what publishers set on fields (labels, descriptions, flags) across new versions."""
+    if dataset is None:
+        return read
+    known = {field.name: field for field in dataset.fields.all()}
+
+    def prepare_with_annotations(con: duckdb.DuckDBPyConnection) -> Prepared:
+        prepared = read(con)
+        for spec in prepared.fields:
+            field = known.get(spec.name)
+            if field is not None:
+                spec.label = field.label
+                spec.description = field.description or None
+                spec.annotations = {**spec.annotations, **field.annotations()}
+        return prepared
+
+    return prepare_with_annotations
+
+
+def _mirror_version(dataset: Dataset, version: Version) -> None:
+    dataset.current_version = version.number
+    dataset.records_count = version.row_count
+    dataset.touch_data()
+    if dataset.pk is None:
+        dataset.save()
+    sync_fields(dataset, version.fields)
+
+
+def sync_fields(dataset: Dataset, specs: list[FieldSpec]) -> None:
+    """Make the catalog's fields those of a version, keeping publisher edits by name."""
+    existing = {field.name: field for field in dataset.fields.all()}
+    keep = []
+    for position, spec in enumerate(specs):
+        field = existing.get(spec.name) or Field(dataset=dataset, name=spec.name, label=spec.label)
+        field.position = position
+        field.type = spec.type
+        if field.pk is None:
+            _annotations_to_field(field, spec)
+        field.save()
+        keep.append(field.pk)
+    dataset.fields.exclude(pk__in=keep).delete()
+
+
+def _annotations_to_field(field: Field, spec: FieldSpec) -> None:
+    annotations = spec.annotations
+    field.description = spec.description or ""
+    field.facet = "facet" in annotations
+    field.disjunctive = "disjunctive" in annotations
+    field.sortable = "sortable" in annotations
+    field.is_id = "id" in annotations
+    field.multivalued = (annotations.get("multivalued") or [""])[0]
+    field.unit = (annotations.get("unit") or [""])[0]
+
+
+def sync_dataset(dataset: Dataset) -> Dataset:
+    """Bring the catalog's mirror of the data in line with the store's current version."""
+    version = get_store().version(dataset.dataset_id)
+    with transaction.atomic():
+        if dataset.current_version != version.number:
+            _mirror_version(dataset, version)
+            dataset.save()
+    return dataset
+
+
+def update_metadata(dataset: Dataset, changes: dict[str, Any]) -> Dataset:
+    with transaction.atomic():
+        _apply_metadata(dataset, changes)
+        dataset.save()
+    return dataset
+
+
+def _apply_metadata(dataset: Dataset, metadata: dict[str, Any]) -> None:
+    for name in METADATA_FIELDS:
+        if name in metadata and metadata[name] is not None:
+            setattr(dataset, name, metadata[name])
+    if "visibility" in metadata:
+        dataset.visibility = Visibility(metadata["visibility"])
+    dataset.touch_metadata()
+    if dataset.pk is None:
+        dataset.save()
+    if "themes" in metadata:
+        dataset.themes.set([theme_named(name) for name in metadata["themes"]])
+
+
+def theme_named(name: str) -> Theme:
+    theme, _ = Theme.objects.get_or_create(slug=slugify(name), defaults={"name": name})
+    return theme
+
+
+def set_status(dataset: Dataset, status: str) -> Dataset:
+    dataset.status = Status(status)
+    dataset.touch_metadata()
+    dataset.save(update_fields=["status", "metadata_modified", "modified"])
+    return dataset
+
+
+def rollback(dataset: Dataset, number: int, *, author: str | None = None) -> Version:
+    version = get_store().rollback(dataset.dataset_id, number, author=author)
+    with transaction.atomic():
+        _mirror_version(dataset, version)
+        dataset.save()
+    return version
+
+
+def delete_dataset(dataset: Dataset, *, author: str | None = None) -> None:
+    store = get_store()
+    if store.has_dataset(dataset.dataset_id):
+        store.delete(dataset.dataset_id, author=author)
+    dataset.delete()
+
+
+def versions(dataset: Dataset) -> list[Version]:
+    return get_store().versions(dataset.dataset_id)
