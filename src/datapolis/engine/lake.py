@@ -19,6 +19,7 @@ from datapolis.engine.sql import quote_literal
 
 LAKE_ALIAS = "lake"
 POSTGRES_METADATA_SCHEMA = "datapolis_lake"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,10 @@ def open_connection(location: LakeLocation, *, memory_limit: str | None = None) 
     if location.data_path.startswith("s3://"):
         _create_s3_secret(con)
     options = [f"DATA_PATH {quote_literal(location.data_path)}"]
+    if location.catalog.startswith("ducklake:sqlite:"):
+        # WAL lets readers in other processes (web server, job worker) go on while a
+        # publication commits; the busy timeout makes writers queue instead of failing.
+        options += ["META_JOURNAL_MODE 'WAL'", f"META_BUSY_TIMEOUT {SQLITE_BUSY_TIMEOUT_MS}"]
     if location.metadata_schema:
         options.append(f"METADATA_SCHEMA {quote_literal(location.metadata_schema)}")
     con.execute(f"ATTACH {quote_literal(location.catalog)} AS {LAKE_ALIAS} ({', '.join(options)})")
