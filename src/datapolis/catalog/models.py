@@ -113,6 +113,7 @@ class Dataset(models.Model):
     data_modified = models.DateTimeField(_("data modified"), null=True, blank=True)
 
     current_version = models.PositiveIntegerField(_("current version"), null=True, blank=True, editable=False)
+    current_snapshot = models.PositiveBigIntegerField(_("current snapshot"), null=True, blank=True, editable=False)
     records_count = models.PositiveBigIntegerField(_("records"), default=0, editable=False)
     source = models.JSONField(_("source"), default=dict, blank=True, editable=False)
     views = models.PositiveBigIntegerField(_("views"), default=0, editable=False)

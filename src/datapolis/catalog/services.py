@@ -126,6 +126,7 @@ def _with_catalog_annotations(read, dataset: Dataset | None):
 
 def _mirror_version(dataset: Dataset, version: Version) -> None:
     dataset.current_version = version.number
+    dataset.current_snapshot = version.snapshot_id
     dataset.records_count = version.row_count
     dataset.touch_data()
     if dataset.pk is None:

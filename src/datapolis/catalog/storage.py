@@ -7,6 +7,7 @@ import threading
 from django.conf import settings
 
 from datapolis.engine import LakeLocation, Store
+from datapolis.engine.serving import ServingCache
 
 _lock = threading.Lock()
 _store: Store | None = None
@@ -24,7 +25,11 @@ def get_store() -> Store:
     global _store
     with _lock:
         if _store is None:
-            _store = Store(lake_location(), memory_limit=getattr(settings, "DATAPOLIS_ENGINE_MEMORY_LIMIT", None))
+            _store = Store(
+                lake_location(),
+                memory_limit=getattr(settings, "DATAPOLIS_ENGINE_MEMORY_LIMIT", None),
+                serving=ServingCache(settings.CONFIG.home / "serving"),
+            )
         return _store
 
 

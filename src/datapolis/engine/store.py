@@ -25,6 +25,7 @@ from typing import Any
 import duckdb
 
 from datapolis.engine.lake import LAKE_ALIAS, LakeLocation, open_connection
+from datapolis.engine.serving import ServingCache
 from datapolis.engine.sql import quote_identifier, quote_literal
 from datapolis.engine.types import RECORD_ID_COLUMN, RECORD_TIMESTAMP_COLUMN, FieldSpec
 
@@ -90,9 +91,12 @@ class Version:
 class Store:
     """The dataset store of one instance. Thread-safe; one per process is enough."""
 
-    def __init__(self, location: LakeLocation, *, memory_limit: str | None = None) -> None:
+    def __init__(
+        self, location: LakeLocation, *, memory_limit: str | None = None, serving: ServingCache | None = None
+    ) -> None:
         self.location = location
         self.memory_limit = memory_limit
+        self.serving = serving
         self._shared: duckdb.DuckDBPyConnection | None = None
         self._lock = threading.Lock()
         self._local = threading.local()
@@ -132,7 +136,24 @@ class Store:
         return self.version_relation_sql(version)
 
     def version_relation_sql(self, version: Version) -> str:
-        return f"{self.table_name(version.dataset_id)} AT (VERSION => {int(version.snapshot_id)})"
+        return self.snapshot_relation_sql(version.dataset_id, version.snapshot_id)
+
+    def snapshot_relation_sql(self, dataset_id: str, snapshot_id: int) -> str:
+        return f"{self.table_name(dataset_id)} AT (VERSION => {int(snapshot_id)})"
+
+    def serving_relation_sql(self, dataset_id: str, snapshot_id: int) -> str:
+        """Where to query a version from this thread's cursor: its serving copy when built.
+
+        Without a copy yet, the lake answers while one is built in the background.
+        """
+        lake_relation = self.snapshot_relation_sql(dataset_id, snapshot_id)
+        if self.serving is None:
+            return lake_relation
+        relation = self.serving.relation(self.cursor(), dataset_id, snapshot_id)
+        if relation is None:
+            self.serving.build_in_background(self.connect, dataset_id, snapshot_id, lake_relation)
+            return lake_relation
+        return relation
 
     def versions(self, dataset_id: str) -> list[Version]:
         """Every version of a dataset since it was last created, oldest first."""
@@ -176,9 +197,22 @@ class Store:
         con = self.connect()
         try:
             prepared = prepare(con)
-            return self._commit_version(con, dataset_id, prepared, author=author, message=message)
+            version = self._commit_version(con, dataset_id, prepared, author=author, message=message)
+            self._warm_serving(con, version)
+            return version
         finally:
             con.close()
+
+    def _warm_serving(self, con: duckdb.DuckDBPyConnection, version: Version) -> None:
+        """Build the serving copy right away, so the first query after a publication is fast."""
+        if self.serving is None:
+            return
+        try:
+            self.serving.build(con, version.dataset_id, version.snapshot_id, self.version_relation_sql(version))
+        except duckdb.Error:
+            logger.exception(
+                "serving copy of %s v%s not built; queries read the lake", version.dataset_id, version.number
+            )
 
     def rollback(self, dataset_id: str, number: int, *, author: str | None = None) -> Version:
         """Publish a new version whose data and fields are those of version `number`."""
@@ -192,7 +226,7 @@ class Store:
 
         con = self.connect()
         try:
-            return self._commit_version(
+            version = self._commit_version(
                 con,
                 dataset_id,
                 prepare(con),
@@ -200,6 +234,8 @@ class Store:
                 message=f"rollback to version {number}",
                 restored_from=number,
             )
+            self._warm_serving(con, version)
+            return version
         finally:
             con.close()
 
@@ -214,6 +250,8 @@ class Store:
                 _set_commit_message(con, author, f"delete {dataset_id}", info)
         finally:
             con.close()
+        if self.serving is not None:
+            self.serving.remove(dataset_id)
 
     def _commit_version(
         self,

@@ -1,0 +1,127 @@
+"""The serving cache: a local, read-only DuckDB copy of each dataset's current version.
+
+DuckLake is the source of truth, but each query on it pays a catalog lookup and a
+Parquet scan set-up (about 20 ms for a page of 1M rows on the reference machine,
+against about 4 ms on a native table). Queries on a current version therefore read a
+DuckDB file holding a copy of that version, built once, written to a temporary name
+and renamed into place: a file under its final name is complete and never changes, so
+any number of processes can attach it read-only at once.
+
+A file is named by the dataset and the DuckLake snapshot of the version, so a new
+publication simply makes a new file; older files are removed once superseded. When the
+file of a version does not exist yet (another machine published it), queries read the
+lake while a background thread builds the copy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+from collections import OrderedDict
+from pathlib import Path
+
+import duckdb
+
+from datapolis.engine.sql import quote_identifier, quote_literal
+
+logger = logging.getLogger(__name__)
+
+SERVING_TABLE = "data"
+
+
+class ServingCache:
+    def __init__(self, directory: Path, *, max_attached: int = 256) -> None:
+        self.directory = directory
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.max_attached = max_attached
+        self._attached: OrderedDict[str, str] = OrderedDict()  # file name -> alias
+        self._building: set[str] = set()
+        self._lock = threading.Lock()
+
+    # -- naming ----------------------------------------------------------------------
+
+    @staticmethod
+    def _stem(dataset_id: str) -> str:
+        return hashlib.sha256(dataset_id.encode()).hexdigest()[:16]
+
+    def path_for(self, dataset_id: str, snapshot_id: int) -> Path:
+        return self.directory / f"{self._stem(dataset_id)}-{int(snapshot_id)}.duckdb"
+
+    def is_built(self, dataset_id: str, snapshot_id: int) -> bool:
+        return self.path_for(dataset_id, snapshot_id).exists()
+
+    # -- building --------------------------------------------------------------------
+
+    def build(self, con: duckdb.DuckDBPyConnection, dataset_id: str, snapshot_id: int, relation_sql: str) -> Path:
+        """Copy a version into its serving file (a no-op when it already exists)."""
+        target = self.path_for(dataset_id, snapshot_id)
+        if target.exists():
+            return target
+        partial = target.with_name(f"{target.stem}.{os.getpid()}.{threading.get_ident()}.partial")
+        alias = f"build_{os.getpid()}_{threading.get_ident()}"
+        partial.unlink(missing_ok=True)
+        con.execute(f"ATTACH {quote_literal(str(partial))} AS {alias}")
+        try:
+            con.execute(f"CREATE TABLE {alias}.{SERVING_TABLE} AS SELECT * FROM {relation_sql}")
+        finally:
+            con.execute(f"DETACH {alias}")
+        os.replace(partial, target)
+        self._remove_superseded(dataset_id, snapshot_id)
+        return target
+
+    def build_in_background(self, connect, dataset_id: str, snapshot_id: int, relation_sql: str) -> None:
+        key = f"{dataset_id}\0{snapshot_id}"
+        with self._lock:
+            if key in self._building:
+                return
+            self._building.add(key)
+
+        def work() -> None:
+            try:
+                con = connect()
+                try:
+                    self.build(con, dataset_id, snapshot_id, relation_sql)
+                finally:
+                    con.close()
+            except Exception:
+                logger.exception("could not build the serving copy of %s at snapshot %s", dataset_id, snapshot_id)
+            finally:
+                with self._lock:
+                    self._building.discard(key)
+
+        threading.Thread(target=work, name=f"serving-{dataset_id}", daemon=True).start()
+
+    def _remove_superseded(self, dataset_id: str, snapshot_id: int) -> None:
+        for path in self.directory.glob(f"{self._stem(dataset_id)}-*.duckdb"):
+            snapshot = int(path.stem.rsplit("-", 1)[1])
+            if snapshot < snapshot_id:
+                path.unlink(missing_ok=True)  # processes that attached it keep reading their open file
+
+    def remove(self, dataset_id: str) -> None:
+        for path in self.directory.glob(f"{self._stem(dataset_id)}-*"):
+            path.unlink(missing_ok=True)
+
+    # -- reading ---------------------------------------------------------------------
+
+    def relation(self, con: duckdb.DuckDBPyConnection, dataset_id: str, snapshot_id: int) -> str | None:
+        """The table of the serving copy, attached to `con`'s database, or None if not built."""
+        path = self.path_for(dataset_id, snapshot_id)
+        with self._lock:
+            alias = self._attached.get(path.name)
+            if alias is not None:
+                self._attached.move_to_end(path.name)
+                return f"{alias}.{SERVING_TABLE}"
+            if not path.exists():
+                return None
+            alias = quote_identifier(f"serving_{path.stem}")
+            try:
+                con.execute(f"ATTACH {quote_literal(str(path))} AS {alias} (READ_ONLY)")
+            except duckdb.IOException:
+                return None  # removed by a newer publication between the check and the attach
+            self._attached[path.name] = alias
+            while len(self._attached) > self.max_attached:
+                _, oldest = self._attached.popitem(last=False)
+                con.execute(f"DETACH {oldest}")
+            return f"{alias}.{SERVING_TABLE}"

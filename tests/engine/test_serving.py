@@ -1,0 +1,78 @@
+"""Current versions are served from a local read-only copy, built at publication."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import duckdb
+
+from datapolis.engine import FieldSpec, LakeLocation, Prepared, Store
+from datapolis.engine.serving import ServingCache
+
+FIELDS = [FieldSpec("n", "n", "int")]
+
+
+def numbers(rows: int):
+    def prepare(con: duckdb.DuckDBPyConnection) -> Prepared:
+        con.execute(f"CREATE TEMP VIEW src AS SELECT range AS n FROM range({rows})")
+        return Prepared("src", FIELDS)
+
+    return prepare
+
+
+def total(store: Store, relation: str) -> tuple[int, int]:
+    count, total = store.cursor().execute(f"SELECT count(*), sum(n) FROM {relation}").fetchone()
+    return count, int(total)
+
+
+def test_publication_builds_the_serving_copy_and_queries_use_it(lake_location: LakeLocation, tmp_path: Path) -> None:
+    store = Store(lake_location, serving=ServingCache(tmp_path / "serving"))
+    version = store.publish("numbers", numbers(100))
+
+    relation = store.serving_relation_sql("numbers", version.snapshot_id)
+
+    assert store.serving.is_built("numbers", version.snapshot_id)
+    assert relation.startswith('"serving_') and "AT (VERSION" not in relation
+    assert total(store, relation) == (100, 4950)
+    store.close()
+
+
+def test_a_new_version_supersedes_the_old_copy(lake_location: LakeLocation, tmp_path: Path) -> None:
+    store = Store(lake_location, serving=ServingCache(tmp_path / "serving"))
+    first = store.publish("numbers", numbers(10))
+    second = store.publish("numbers", numbers(20))
+
+    assert not store.serving.is_built("numbers", first.snapshot_id)
+    assert total(store, store.serving_relation_sql("numbers", second.snapshot_id)) == (20, 190)
+    # the old version stays readable from the lake
+    assert total(store, store.relation_sql("numbers", 1)) == (10, 45)
+    store.close()
+
+
+def test_a_version_published_elsewhere_is_served_from_the_lake_then_copied(
+    lake_location: LakeLocation, tmp_path: Path
+) -> None:
+    publisher = Store(lake_location)  # e.g. another machine, without this one's cache
+    version = publisher.publish("numbers", numbers(50))
+    reader = Store(lake_location, serving=ServingCache(tmp_path / "serving"))
+
+    first = reader.serving_relation_sql("numbers", version.snapshot_id)
+    assert "AT (VERSION" in first
+    assert total(reader, first) == (50, 1225)
+    deadline = time.monotonic() + 30
+    while not reader.serving.is_built("numbers", version.snapshot_id) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    later = reader.serving_relation_sql("numbers", version.snapshot_id)
+    assert later.startswith('"serving_')
+    assert total(reader, later) == (50, 1225)
+    publisher.close()
+    reader.close()
+
+
+def test_delete_removes_the_copies(lake_location: LakeLocation, tmp_path: Path) -> None:
+    store = Store(lake_location, serving=ServingCache(tmp_path / "serving"))
+    version = store.publish("numbers", numbers(5))
+    store.delete("numbers")
+    assert not store.serving.is_built("numbers", version.snapshot_id)
+    store.close()
