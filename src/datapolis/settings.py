@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "huey.contrib.djhuey",
+    "datapolis.portals",
     "datapolis.catalog",
     "datapolis.jobs",
 ]

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from datapolis.catalog.models import Attachment, Dataset, Field, Portal, Theme
+from datapolis.catalog.models import Attachment, Dataset, Field, Theme
 
 
 class FieldInline(admin.TabularInline):
@@ -29,8 +29,3 @@ class DatasetAdmin(admin.ModelAdmin):
 class ThemeAdmin(admin.ModelAdmin):
     list_display = ("name", "name_en", "slug")
     prepopulated_fields = {"slug": ("name",)}
-
-
-@admin.register(Portal)
-class PortalAdmin(admin.ModelAdmin):
-    list_display = ("host", "name", "is_default")

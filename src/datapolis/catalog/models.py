@@ -1,4 +1,4 @@
-"""The catalog: datasets, their fields, attachments, themes and the portals showing them.
+"""The catalog: datasets, their fields, attachments and themes.
 
 Metadata follows DCAT-AP (see docs/catalog.md for the property mapping). The data
 itself lives in the engine's versioned store; `Dataset.records_count` and
@@ -23,24 +23,6 @@ DATASET_ID_VALIDATOR = RegexValidator(
 
 def new_dataset_uid() -> str:
     return "da_" + secrets.token_hex(3)
-
-
-class Portal(models.Model):
-    """A site served by host name: the main portal or a sub-portal (a city, a partner)."""
-
-    host = models.CharField(_("host name"), max_length=253, unique=True)
-    name = models.CharField(_("name"), max_length=200)
-    is_default = models.BooleanField(
-        _("default portal"), default=False, help_text=_("Serves host names no other portal claims.")
-    )
-
-    class Meta:
-        verbose_name = _("portal")
-        verbose_name_plural = _("portals")
-        ordering = ["host"]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.host})"
 
 
 class Theme(models.Model):
@@ -85,7 +67,12 @@ class Dataset(models.Model):
     dataset_id = models.CharField(_("identifier"), max_length=100, unique=True, validators=[DATASET_ID_VALIDATOR])
     uid = models.CharField(_("unique id"), max_length=20, unique=True, default=new_dataset_uid, editable=False)
     portal = models.ForeignKey(
-        Portal, verbose_name=_("portal"), null=True, blank=True, on_delete=models.SET_NULL, related_name="datasets"
+        "portals.Portal",
+        verbose_name=_("portal"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="datasets",
     )
     title = models.CharField(_("title"), max_length=300)
     description = models.TextField(_("description"), blank=True)
