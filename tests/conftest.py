@@ -63,3 +63,47 @@ def store(lake_location: LakeLocation) -> Iterator[Store]:
     store = Store(lake_location)
     yield store
     store.close()
+
+
+@pytest.fixture
+def catalog_store(store: Store) -> Iterator[Store]:
+    """Make the catalog services use this test's lake."""
+    from datapolis.catalog.storage import use_store
+
+    use_store(store)
+    yield store
+    use_store(None)
+
+
+@pytest.fixture
+def instance_env(transactional_db, tmp_path: Path) -> Iterator[dict[str, str]]:
+    """Environment for a real `datapolis` process sharing this test's databases.
+
+    The metadata database is pytest-django's test database; the lake is a fresh one
+    (a SQLite catalog in the instance folder, or its own PostgreSQL schema).
+    """
+    from django.db import connection
+
+    home = tmp_path / "instance"
+    home.mkdir()
+    env = {**os.environ, "DATAPOLIS_HOME": str(home)}
+    settings_dict = connection.settings_dict
+    if connection.vendor == "sqlite":
+        env["DATAPOLIS_DATABASE_URL"] = f"sqlite:///{settings_dict['NAME']}"
+        env.pop("DATAPOLIS_LAKE_CATALOG_URL", None)
+    else:
+        base = os.environ["DATAPOLIS_DATABASE_URL"].rsplit("/", 1)[0]
+        env["DATAPOLIS_DATABASE_URL"] = f"{base}/{settings_dict['NAME']}"
+        schema = f"test_lake_{uuid.uuid4().hex[:12]}"
+        env["DATAPOLIS_LAKE_CATALOG_URL"] = f"{lake_catalog_url()}?schema={schema}"
+        yield env
+        with psycopg.connect(lake_catalog_url(), autocommit=True) as pg:
+            pg.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        return
+    yield env
+
+
+def instance_store(env: dict[str, str]) -> Store:
+    """The store a `datapolis` process started with `env` uses."""
+    home = Path(env["DATAPOLIS_HOME"])
+    return Store(LakeLocation.from_urls(home / "lake", env.get("DATAPOLIS_LAKE_CATALOG_URL"), None))

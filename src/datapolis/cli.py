@@ -269,6 +269,17 @@ def serve(
 
 
 @app.command()
+def worker(
+    workers: Annotated[int, typer.Option(help="Worker threads.")] = 2,
+):
+    """Run the background job worker (imports, refreshes, exports)."""
+    ensure_instance()
+    from django.core.management import call_command
+
+    call_command("run_huey", workers=workers, worker_type="thread")
+
+
+@app.command()
 def demo(
     from_dir: Annotated[
         Path | None, typer.Option("--from", help="Import this folder of real files instead of the generated data.")

@@ -68,6 +68,8 @@ else:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": CONFIG.sqlite_path,
             "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"},
+            # A file, not memory, so the CLI and worker processes started by tests share it.
+            "TEST": {"NAME": CONFIG.home / "test-metadata.sqlite3"},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 
 import duckdb
 
@@ -44,7 +44,11 @@ class LakeLocation:
 
     @classmethod
     def from_urls(cls, folder: Path, catalog_url: str | None, storage_url: str | None) -> LakeLocation:
-        """Build a location from DATAPOLIS_LAKE_CATALOG_URL / DATAPOLIS_STORAGE_URL style URLs."""
+        """Build a location from DATAPOLIS_LAKE_CATALOG_URL / DATAPOLIS_STORAGE_URL style URLs.
+
+        A PostgreSQL catalog URL may name the schema of the lake's tables with `?schema=`
+        (default `datapolis_lake`), so several instances can share one database.
+        """
         local = cls.local(folder)
         catalog, schema = local.catalog, None
         if catalog_url:
@@ -71,7 +75,8 @@ def _catalog_from_url(url: str) -> tuple[str, str | None]:
             parts.append(f"user={unquote(parsed.username)}")
         if parsed.password:
             parts.append(f"password={unquote(parsed.password)}")
-        return "ducklake:postgres:" + " ".join(parts), POSTGRES_METADATA_SCHEMA
+        schema = parse_qs(parsed.query).get("schema", [POSTGRES_METADATA_SCHEMA])[0]
+        return "ducklake:postgres:" + " ".join(parts), schema
     if parsed.scheme == "sqlite":
         return f"ducklake:sqlite:{unquote(parsed.path)}", None
     raise ValueError(f"unsupported lake catalog URL scheme {parsed.scheme!r} (expected postgresql:// or sqlite://)")
