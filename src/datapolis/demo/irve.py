@@ -74,7 +74,7 @@ NETWORKS = [
             (2, 2, 2, 4), 0.05, "{commune} - {street}", 2016),
     Network("Volta Parkings", "Volta Stationnement", "VPK", 0.17, ("Parking public",), (7.4, 11.0, 22.0),
             (4, 6, 8, 10), 0.0, "Parking {place}", 2018),
-    Network("Hypercharge Ouest", "Hypercharge Ouest SAS", "HCO", 0.12, ("Station dédiée à la recharge rapide",),
+    Network("Hypercharge Ouest", "Hypercharge Ouest SAS", "HCO", 0.06, ("Station dédiée à la recharge rapide",),
             (150.0, 150.0, 300.0, 50.0), (4, 6, 8), 0.0, "Hypercharge {commune}", 2020),
     Network("Recharge Commerce Plus", "RC+ Services", "RCP", 0.2, ("Parking privé à usage public",),
             (22.0, 50.0, 7.4), (2, 4), 0.45, "Centre commercial {place}", 2017),
