@@ -1,0 +1,278 @@
+"""From a reader's staging table to the typed relation the store versions.
+
+Every reader loads its file into one temporary staging table: text columns to type
+(VARCHAR), and columns whose type the format already tells (JSON numbers, GDAL
+attributes, geometries, Parquet). This module names the fields, infers or applies
+their types, adds the geo_point_2d a coordinate pair stands for, and creates the
+final view, whose every expression is one that cannot fail.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from datapolis.engine.sql import quote_identifier, quote_literal
+from datapolis.engine.store import Prepared
+from datapolis.engine.types import FIELD_TYPES, FieldSpec, FieldType, normalise_field_name
+from datapolis.ingest import inference
+from datapolis.ingest.errors import IngestError, gettext_noop
+from datapolis.ingest.options import ReadOptions
+
+GEO_POINT_NAME = "geo_point_2d"
+GEO_POINT_LABEL = "Geo Point"
+
+_LAT_WORDS = {"lat", "latitude", "ylat", "ylatitude"}
+_LON_WORDS = {"lon", "lng", "long", "longitude", "xlon", "xlong", "xlongitude"}
+_X_WORDS = {"x", "xl93", "x93", "xlambert", "coordx"}
+_Y_WORDS = {"y", "yl93", "y93", "ylambert", "coordy"}
+# Where Lambert-93 coordinates of France (mainland and Corsica) lie, with a margin.
+_LAMBERT93_X = (-400_000.0, 1_600_000.0)
+_LAMBERT93_Y = (5_900_000.0, 7_300_000.0)
+
+
+def new_name(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:12]}"
+
+
+@dataclass
+class StagedColumn:
+    column: str  # its name in the staging table
+    label: str  # what the file calls it
+    type: FieldType | None = None  # None: VARCHAR whose type is inferred; else holds that type's storage value
+
+
+@dataclass
+class Staging:
+    path: str
+    table: str
+    columns: list[StagedColumn]
+    row_count: int
+    locate: Callable[[int], int | None] = lambda _index: None  # 0-based record -> line (or row) for errors
+    source: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class _Field:
+    spec: FieldSpec
+    expression: str
+    staged: StagedColumn | None = None
+
+
+def build(con: duckdb.DuckDBPyConnection, staging: Staging, options: ReadOptions) -> Prepared:
+    """Name, type and assemble the fields; create the view; return what the store needs."""
+    taken: set[str] = set()
+    names = [normalise_field_name(column.label, taken) for column in staging.columns]
+    forced = _forced_types(staging, names, options)
+    to_infer = [
+        inference.TextColumn(column.column, column.label)
+        for column, name in zip(staging.columns, names, strict=True)
+        if column.type is None and name not in forced
+    ]
+    conversions = inference.infer_conversions(con, staging.table, to_infer, staging.row_count)
+    fields: list[_Field] = []
+    for position, (column, name) in enumerate(zip(staging.columns, names, strict=True), start=1):
+        if name in forced:
+            field_type, expression = _forced(con, staging, column, name, position, forced[name])
+        elif column.type is None:
+            conversion = conversions.get(column.column)
+            field_type, expression = _inferred(column, conversion)
+        else:
+            field_type, expression = column.type, quote_identifier(column.column)
+        fields.append(_Field(FieldSpec(name, column.label, field_type), expression, column))
+    derived = _derived_point(con, staging, fields, options, taken)
+    if derived is not None:
+        fields.append(derived)
+    view = new_name("ingest_view")
+    select = ", ".join(f"{f.expression} AS {quote_identifier(f.spec.name)}" for f in fields)
+    con.execute(f"CREATE TEMP VIEW {quote_identifier(view)} AS SELECT {select} FROM {quote_identifier(staging.table)}")
+    source = {**staging.source, "rows": staging.row_count}
+    if options.original_name:
+        source["original_name"] = options.original_name
+    if options.field_types:
+        source["field_types"] = dict(options.field_types)
+    return Prepared(view, [f.spec for f in fields], source)
+
+
+def _inferred(column: StagedColumn, conversion: inference.Conversion | None) -> tuple[FieldType, str]:
+    if conversion is None:
+        return "text", f"NULLIF({quote_identifier(column.column)}, '')"
+    return conversion.type, conversion.sql(inference.value_expression(column.column))
+
+
+def _forced_types(staging: Staging, names: list[str], options: ReadOptions) -> dict[str, FieldType]:
+    """Publisher overrides, keyed by field name (a header as written is accepted too)."""
+    by_label = {column.label: name for column, name in zip(staging.columns, names, strict=True)}
+    forced: dict[str, FieldType] = {}
+    for key, field_type in options.field_types.items():
+        name = key if key in names else by_label.get(key) or normalise_field_name(key)
+        if name not in names:
+            raise IngestError(
+                staging.path,
+                gettext_noop("The type given for %(field)s names no column of the file."),
+                {"field": key},
+                code="bad_option",
+                field=key,
+            )
+        if field_type not in FIELD_TYPES:
+            raise IngestError(
+                staging.path,
+                gettext_noop("Unknown field type %(type)s for %(field)s."),
+                {"type": field_type, "field": key},
+                code="bad_option",
+                field=name,
+            )
+        forced[name] = field_type
+    return forced
+
+
+def _forced(
+    con: duckdb.DuckDBPyConnection,
+    staging: Staging,
+    column: StagedColumn,
+    name: str,
+    position: int,
+    field_type: FieldType,
+) -> tuple[FieldType, str]:
+    quoted = quote_identifier(column.column)
+    if column.type == field_type:
+        return field_type, quoted
+    if field_type == "text":
+        return "text", _as_text(column)
+    if column.type is not None:
+        if {column.type, field_type} <= {"int", "double"}:
+            return field_type, f"CAST({quoted} AS {'BIGINT' if field_type == 'int' else 'DOUBLE'})"
+        raise IngestError(
+            staging.path,
+            gettext_noop("Field %(field)s holds %(actual)s values and cannot be read as %(type)s."),
+            {"field": name, "actual": column.type, "type": field_type},
+            code="bad_option",
+            column=position,
+            field=name,
+        )
+    keys = inference.FORCED[field_type]
+    for key in keys:
+        conversion = inference.CONVERSIONS[key]
+        if not inference.rejected_count(con, staging.table, column.column, conversion):
+            return field_type, conversion.sql(inference.value_expression(column.column))
+    rejected = inference.first_rejected(con, staging.table, column.column, inference.CONVERSIONS[keys[0]])
+    assert rejected is not None
+    index, value = rejected
+    raise IngestError(
+        staging.path,
+        gettext_noop("The value %(value)s of field %(field)s is not a valid %(type)s."),
+        {"value": value, "field": name, "type": field_type},
+        code="bad_value",
+        line=staging.locate(index),
+        column=position,
+        field=name,
+    )
+
+
+def _as_text(column: StagedColumn) -> str:
+    quoted = quote_identifier(column.column)
+    if column.type == "geo_shape":
+        return f"ST_AsGeoJSON({quoted})"
+    if column.type == "geo_point_2d":
+        return f"CASE WHEN {quoted} IS NOT NULL THEN concat({quoted}.lat, ', ', {quoted}.lon) END"
+    return f"CAST({quoted} AS VARCHAR)"
+
+
+# -- coordinate pairs --------------------------------------------------------------
+
+
+def _derived_point(
+    con: duckdb.DuckDBPyConnection, staging: Staging, fields: list[_Field], options: ReadOptions, taken: set[str]
+) -> _Field | None:
+    """A geo_point_2d from a latitude/longitude pair, or from projected X/Y when an EPSG is declared."""
+    if any(f.spec.type == "geo_point_2d" for f in fields):
+        return None
+    numeric = [f for f in fields if f.spec.type in ("int", "double")]
+    pair = _pair(numeric, _LAT_WORDS, _LON_WORDS)
+    if pair is not None and _within(con, staging, pair, (-90.0, 90.0), (-180.0, 180.0)):
+        lat, lon = pair
+        expression = _point_expression(f"CAST({lon.expression} AS DOUBLE)", f"CAST({lat.expression} AS DOUBLE)")
+        staging.source["geo_point_2d"] = {"from": [lat.spec.name, lon.spec.name]}
+        name = normalise_field_name(GEO_POINT_NAME, taken)
+        return _Field(FieldSpec(name, GEO_POINT_LABEL, "geo_point_2d"), expression)
+    if options.epsg and options.epsg != 4326:
+        pair = _pair(numeric, _Y_WORDS, _X_WORDS)
+        if pair is not None and _projected_ok(con, staging, pair, options.epsg):
+            y, x = pair
+            staging.source["geo_point_2d"] = {"from": [x.spec.name, y.spec.name], "epsg": options.epsg}
+            name = normalise_field_name(GEO_POINT_NAME, taken)
+            return _Field(FieldSpec(name, GEO_POINT_LABEL, "geo_point_2d"), _reprojected(x, y, options.epsg))
+    return None
+
+
+def _point_expression(lon: str, lat: str) -> str:
+    return f"(CASE WHEN {lon} IS NOT NULL AND {lat} IS NOT NULL THEN {inference.point_struct(lon, lat)} END)"
+
+
+def _reprojected(x: _Field, y: _Field, epsg: int) -> str:
+    point = (
+        f"ST_Transform(ST_Point(CAST({x.expression} AS DOUBLE), CAST({y.expression} AS DOUBLE)), "
+        f"{quote_literal(f'EPSG:{int(epsg)}')}, 'EPSG:4326', always_xy := true)"
+    )
+    return (
+        f"(CASE WHEN {x.expression} IS NOT NULL AND {y.expression} IS NOT NULL "
+        f"THEN {inference.point_struct(f'ST_X({point})', f'ST_Y({point})')} END)"
+    )
+
+
+def _pair(fields: list[_Field], first_words: set[str], second_words: set[str]) -> tuple[_Field, _Field] | None:
+    """The two columns a coordinate pair is made of, matched by what is left of their names."""
+    firsts = [(f, _rest(f, first_words)) for f in fields if _rest(f, first_words) is not None]
+    seconds = [(f, _rest(f, second_words)) for f in fields if _rest(f, second_words) is not None]
+    for first, rest in firsts:
+        for second, other in seconds:
+            if rest == other:
+                return first, second
+    if len(firsts) == 1 and len(seconds) == 1:
+        return firsts[0][0], seconds[0][0]
+    return None
+
+
+def _rest(f: _Field, words: set[str]) -> tuple[str, ...] | None:
+    label_words = inference.header_words(f.spec.label)
+    found = [word for word in label_words if word in words]
+    if len(found) != 1:
+        return None
+    return tuple(word for word in label_words if word != found[0])
+
+
+def _within(
+    con: duckdb.DuckDBPyConnection,
+    staging: Staging,
+    pair: tuple[_Field, _Field],
+    first_range: tuple[float, float],
+    second_range: tuple[float, float],
+) -> bool:
+    first, second = pair
+    row = con.execute(
+        f"SELECT min({first.expression}), max({first.expression}), min({second.expression}), "
+        f"max({second.expression}) FROM {quote_identifier(staging.table)}"
+    ).fetchone()
+    if row is None or None in row:
+        return False
+    low1, high1, low2, high2 = (float(value) for value in row)
+    return first_range[0] <= low1 <= high1 <= first_range[1] and second_range[0] <= low2 <= high2 <= second_range[1]
+
+
+def _projected_ok(con: duckdb.DuckDBPyConnection, staging: Staging, pair: tuple[_Field, _Field], epsg: int) -> bool:
+    """Lambert-93 values must lie in France; other projections must land on valid lon/lat."""
+    y, x = pair
+    if epsg == 2154:
+        return _within(con, staging, (x, y), _LAMBERT93_X, _LAMBERT93_Y)
+    point = _reprojected(x, y, epsg)
+    row = con.execute(
+        f"SELECT min(p.lon), max(p.lon), min(p.lat), max(p.lat) FROM (SELECT {point} AS p "
+        f"FROM {quote_identifier(staging.table)})"
+    ).fetchone()
+    if row is None or None in row:
+        return False
+    return -180 <= row[0] <= row[1] <= 180 and -90 <= row[2] <= row[3] <= 90
