@@ -1,1 +1,56 @@
+"""ODSQL, the query language of the Opendatasoft Explore API v2.1: parse, check, print.
 
+No Django imports. The stages, each usable alone:
+
+- `parse_select`, `parse_where`, `parse_group_by`, `parse_order_by` (text -> `ast` clause
+  trees with source positions), from the LALR grammar in grammar.lark;
+- `check_query(spec, fields)` resolves fields against the schema (visible subset only),
+  types every expression, enforces the clause rules and the function whitelist
+  (`FUNCTIONS`), and works out output columns, group keys and sort keys;
+- `compile_query(spec, fields, relation_sql, dialect)` prints the checked query with
+  SQLGlot for "duckdb" (the engine) or "postgres" and returns a `CompiledQuery`:
+  `sql`, `params` (a dict: `$p1` in DuckDB, `%(p1)s` with psycopg), `columns`
+  (`OutputColumn`: API name, API type, `decode` of engine values into API values),
+  `is_aggregation`. Request strings only ever reach SQL as bound parameters.
+- `compile_count(...)` gives the SQL of `total_count` (rows, or groups with group_by).
+
+`QuerySpec` carries a request: select, where (several, ANDed), group_by, order_by, limit,
+offset, refine/exclude pairs (`parse_refine("field:value")`), timezone, lang, and what the
+access layer adds: `restrictions` (ODSQL filters checked against the full schema and ANDed
+around everything the user wrote) and `visible_fields` (other fields are unknown).
+
+Full-text predicates are printed by a `SearchStrategy` (search.py); the default folds
+accents and case and stems French words, and works on any relation.
+
+Every error is an `ODSQLError` (message, clause, position) whose `to_dict()` is the
+API's 400 body. See docs/odsql.md for the choices made where the reference is silent.
+"""
+
+from datapolis.odsql.compiler import RELATION_PLACEHOLDER, CompiledQuery, OutputColumn, compile_count, compile_query
+from datapolis.odsql.errors import ODSQLError, Position
+from datapolis.odsql.functions import FUNCTIONS
+from datapolis.odsql.literals import parse_refine
+from datapolis.odsql.parser import parse_group_by, parse_order_by, parse_select, parse_where
+from datapolis.odsql.query import QuerySpec, check_query
+from datapolis.odsql.search import FoldedWordSearch, PostgresWordSearch, SearchStrategy
+
+__all__ = [
+    "FUNCTIONS",
+    "RELATION_PLACEHOLDER",
+    "CompiledQuery",
+    "FoldedWordSearch",
+    "ODSQLError",
+    "OutputColumn",
+    "Position",
+    "PostgresWordSearch",
+    "QuerySpec",
+    "SearchStrategy",
+    "check_query",
+    "compile_count",
+    "compile_query",
+    "parse_group_by",
+    "parse_order_by",
+    "parse_refine",
+    "parse_select",
+    "parse_where",
+]

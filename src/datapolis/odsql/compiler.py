@@ -1,0 +1,372 @@
+"""From a QuerySpec to SQL: parse, check, print, and say how to read the result.
+
+The relation (a DuckLake table at a version, `lake.main."velib" AT (VERSION => 12)`) is
+opaque to SQLGlot, so queries are built against a placeholder table and the engine's
+relation text is put in its place in the printed SQL: the FROM stays a plain table scan
+and the engine pushes filters, projections and top-N into it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlglot import exp
+
+from datapolis.engine.types import RECORD_ID_COLUMN, FieldSpec
+from datapolis.odsql import ast
+from datapolis.odsql import types as t
+from datapolis.odsql.checker import CheckedQuery, Context, Output
+from datapolis.odsql.literals import ParsedDate, add_months
+from datapolis.odsql.printer import Printer, iso_value
+from datapolis.odsql.query import QuerySpec, check_query, make_context
+from datapolis.odsql.search import SearchStrategy
+
+RELATION_PLACEHOLDER = "__odsql_relation__"
+_PSYCOPG_PLACEHOLDER = re.compile(r"%\(p\d+\)s")
+
+
+@dataclass(frozen=True)
+class OutputColumn:
+    """One key of the API result: its name (§2.4), API type, and how to read its SQL value.
+
+    `sql_name` is the column's name in the printed SQL. `decode` turns the value the engine
+    returns into the API value: ISO strings for dates (datetimes in the query timezone),
+    {"lon", "lat"} for points, a GeoJSON Feature for shapes, `[a, b[` labels for ranges.
+    """
+
+    name: str
+    type: str
+    sql_name: str
+    multivalued: bool = False
+    format: str | None = None  # "range" for range() labels, "json" for json_format()
+    decoder: Callable[[Any], Any] = field(default=lambda value: value, repr=False, compare=False)
+
+    def decode(self, value: Any) -> Any:
+        return None if value is None else self.decoder(value)
+
+
+@dataclass
+class CompiledQuery:
+    sql: str
+    params: dict[str, Any]
+    columns: list[OutputColumn]
+    is_aggregation: bool
+    dialect: str
+    expression: exp.Expression = field(repr=False)  # the SQLGlot tree, FROM the placeholder table
+
+    def decode_row(self, row: Sequence[Any]) -> dict[str, Any]:
+        return {column.name: column.decode(value) for column, value in zip(self.columns, row, strict=True)}
+
+    def decode_rows(self, rows: Iterable[Sequence[Any]]) -> list[dict[str, Any]]:
+        return [self.decode_row(row) for row in rows]
+
+
+def compile_query(
+    spec: QuerySpec,
+    schema: Sequence[FieldSpec],
+    relation_sql: str,
+    dialect: str = "duckdb",
+    *,
+    search: SearchStrategy | None = None,
+    record_id_column: str | None = RECORD_ID_COLUMN,
+) -> CompiledQuery:
+    """The SQL of a records query (select, where, group_by, order_by, limit, offset...).
+
+    `relation_sql` is written as is in the FROM clause (it comes from the engine, never from
+    a request). `record_id_column` names the column random() orders records by.
+    """
+    checked = check_query(spec, schema)
+    context = make_context(spec)
+    printer = Printer(dialect, context, search)
+    builder = _QueryBuilder(checked, printer, record_id_column)
+    select = builder.select()
+    if spec.limit is not None and spec.limit >= 0:
+        select = select.limit(exp.Literal.number(int(spec.limit)), copy=False)
+    if spec.offset:
+        select = select.offset(exp.Literal.number(int(spec.offset)), copy=False)
+    return CompiledQuery(
+        sql=_render(select, dialect, relation_sql),
+        params=printer.params,
+        columns=builder.columns(context),
+        is_aggregation=checked.is_aggregation,
+        dialect=dialect,
+        expression=select,
+    )
+
+
+def compile_count(
+    spec: QuerySpec,
+    schema: Sequence[FieldSpec],
+    relation_sql: str,
+    dialect: str = "duckdb",
+    *,
+    search: SearchStrategy | None = None,
+) -> CompiledQuery:
+    """The SQL of `total_count`: rows under the filters, or groups with group_by."""
+    checked = check_query(spec, schema)
+    context = make_context(spec)
+    printer = Printer(dialect, context, search)
+    builder = _QueryBuilder(checked, printer, None)
+    count = exp.Count(this=exp.Star())
+    if not checked.is_aggregation:
+        query = builder.filtered(exp.select(count))
+    elif not checked.group_keys:
+        query = exp.select(exp.alias_(exp.Literal.number(1), "total_count", quoted=True))
+        return _count_result(query, printer, dialect, relation_sql)
+    else:
+        groups = builder.grouped(exp.select(*builder.group_values()))
+        query = exp.select(count).from_(exp.alias_(exp.Subquery(this=groups), "groups"), copy=False)
+    query = query.select(exp.alias_(query.expressions.pop(), "total_count", quoted=True), append=False, copy=False)
+    return _count_result(query, printer, dialect, relation_sql)
+
+
+def _count_result(query: exp.Select, printer: Printer, dialect: str, relation_sql: str) -> CompiledQuery:
+    column = OutputColumn(name="total_count", type="int", sql_name="total_count", decoder=int)
+    return CompiledQuery(
+        sql=_render(query, dialect, relation_sql),
+        params=printer.params,
+        columns=[column],
+        is_aggregation=False,
+        dialect=dialect,
+        expression=query,
+    )
+
+
+def _render(query: exp.Expression, dialect: str, relation_sql: str) -> str:
+    sql = query.sql(dialect=dialect)
+    if dialect == "postgres":
+        # psycopg reads every % as a placeholder: double the ones that are not ours.
+        parts = _PSYCOPG_PLACEHOLDER.split(sql)
+        holders = _PSYCOPG_PLACEHOLDER.findall(sql)
+        sql = "".join(
+            part.replace("%", "%%") + (holders[i] if i < len(holders) else "") for i, part in enumerate(parts)
+        )
+    placeholder = exp.to_identifier(RELATION_PLACEHOLDER, quoted=True).sql(dialect=dialect)
+    return sql.replace(placeholder, relation_sql)
+
+
+class _QueryBuilder:
+    def __init__(self, checked: CheckedQuery, printer: Printer, record_id_column: str | None) -> None:
+        self.checked = checked
+        self.printer = printer
+        self.record_id_column = record_id_column
+        self.group_outputs = {key.output: key for key in checked.group_keys}
+
+    def sql_name(self, index: int, output: Output) -> str:
+        expr = output.expr
+        if isinstance(expr, ast.Field) and expr.spec is not None and output.name == expr.spec.name:
+            return expr.spec.name
+        return f"_c{index}"
+
+    def output_value(self, index: int, output: Output) -> exp.Expression:
+        value = self.printer.group_value(output.expr) if index in self.group_outputs else self.printer.expr(output.expr)
+        if output.value_type.kind == "geo_shape":
+            value = exp.Anonymous(this="ST_AsGeoJSON", expressions=[value])
+        return value
+
+    def select(self) -> exp.Select:
+        outputs = [
+            exp.alias_(self.output_value(i, o), self.sql_name(i, o), quoted=True)
+            for i, o in enumerate(self.checked.outputs)
+        ]
+        query = exp.select(*outputs) if outputs else exp.select(exp.Null())
+        query = self.grouped(query) if self.checked.group_keys else self.filtered(query)
+        order = [self.order_term(key) for key in self.checked.order]
+        if order:
+            query = query.order_by(*order, copy=False)
+        return query
+
+    def filtered(self, query: exp.Select) -> exp.Select:
+        query = query.from_(exp.Table(this=exp.to_identifier(RELATION_PLACEHOLDER, quoted=True)), copy=False)
+        conditions = [self.printer.condition(f) for f in self.checked.filters]
+        if conditions:
+            query = query.where(exp.and_(*conditions, copy=False), copy=False)
+        return query
+
+    def group_values(self) -> list[exp.Expression]:
+        return [self.printer.group_value(key.expr) for key in self.checked.group_keys]
+
+    def grouped(self, query: exp.Select) -> exp.Select:
+        """FROM, WHERE, GROUP BY and HAVING; group keys by ordinal when they are outputs."""
+        query = self.filtered(query)
+        terms: list[exp.Expression] = []
+        selected = len(query.expressions)
+        for position, key in enumerate(self.checked.group_keys):
+            special = self.printer.group_terms(key.expr)
+            if special is not None:
+                terms.extend(special)
+            else:
+                ordinal = key.output + 1 if selected == len(self.checked.outputs) else position + 1
+                terms.append(exp.Literal.number(ordinal))
+        query = query.group_by(*terms, copy=False)
+        for key in self.checked.group_keys:
+            if isinstance(key.expr, ast.Call) and key.expr.name == "range" and key.expr.resolved["mode"] == "static":
+                value = self.printer.group_value(key.expr)
+                query = query.having(exp.Not(this=exp.Is(this=value, expression=exp.Null())), copy=False)
+        return query
+
+    def order_term(self, key) -> exp.Expression:
+        if key.random_seed is not None:
+            value = self.printer.random_order(key.random_seed, self.random_keys())
+        elif key.output is not None:
+            output = self.checked.outputs[key.output]
+            value = exp.column(exp.to_identifier(self.sql_name(key.output, output), quoted=True))
+        else:
+            value = self.printer.expr(key.expr)
+        return exp.Ordered(this=value, desc=key.descending, nulls_first=False)
+
+    def random_keys(self) -> list[exp.Expression]:
+        if self.checked.group_keys:
+            return self.group_values()
+        if self.record_id_column:
+            return [exp.column(exp.to_identifier(self.record_id_column, quoted=True))]
+        return [self.printer.expr(o.expr) for o in self.checked.outputs if not o.value_type.is_geo]
+
+    def columns(self, context: Context) -> list[OutputColumn]:
+        columns = []
+        for index, output in enumerate(self.checked.outputs):
+            kind = output.value_type
+            decoder, fmt = _decoder(output, context, index in self.group_outputs)
+            columns.append(
+                OutputColumn(
+                    name=output.name,
+                    type=kind.kind if not kind.is_null else "text",
+                    sql_name=self.sql_name(index, output),
+                    multivalued=kind.multivalued,
+                    format=fmt,
+                    decoder=decoder,
+                )
+            )
+        return columns
+
+
+# Decoding -------------------------------------------------------------------------
+
+
+def _decoder(output: Output, context: Context, is_group: bool) -> tuple[Callable[[Any], Any], str | None]:
+    expr = output.expr
+    while isinstance(expr, ast.Field) and expr.alias_of is not None:
+        expr = expr.alias_of
+    if is_group and isinstance(expr, ast.Call) and expr.name == "range":
+        return _range_decoder(expr, context), "range"
+    if isinstance(expr, ast.Call) and expr.name == "json_format":
+        return _json_value, "json"
+    decode = _value_decoder(output.value_type.kind, context)
+    if output.value_type.multivalued:
+        return (lambda values: [decode(v) for v in values]), None
+    return decode, None
+
+
+def _value_decoder(kind: str, context: Context) -> Callable[[Any], Any]:
+    if kind in ("date", "datetime"):
+        return lambda value: iso_value(value, context.zone)
+    if kind == "geo_point_2d":
+        return _point
+    if kind == "geo_shape":
+        return _feature
+    if kind == "double":
+        return float
+    if kind == "int":
+        return lambda value: int(value) if isinstance(value, Decimal | float) else value
+    return lambda value: value
+
+
+def _point(value: Any) -> dict[str, float] | None:
+    if isinstance(value, str):
+        value = json.loads(value)
+    if value.get("lon") is None or value.get("lat") is None:
+        return None
+    return {"lon": float(value["lon"]), "lat": float(value["lat"])}
+
+
+def _feature(value: Any) -> dict[str, Any]:
+    geometry = json.loads(value) if isinstance(value, str) else value
+    return {"type": "Feature", "geometry": geometry, "properties": {}}
+
+
+def _json_value(value: Any) -> Any:
+    try:
+        return json.loads(value)
+    except (TypeError, ValueError):
+        return value
+
+
+def _label_number(value: int | float | Decimal) -> str:
+    if isinstance(value, Decimal):
+        value = int(value) if value == value.to_integral_value() else float(value)
+    return str(value)
+
+
+def _range_decoder(node: ast.Call, context: Context) -> Callable[[Any], Any]:
+    resolved = node.resolved
+    subject_kind = node.args[0].value_type.kind
+    if resolved["mode"] == "width":
+        width = resolved["width"]
+        return lambda low: f"[{_label_number(low)}, {_label_number(low + width)}["
+    if resolved["mode"] == "calendar":
+        unit, amount = resolved["unit"], resolved["amount"]
+
+        def calendar_label(start: datetime) -> str:
+            end = _calendar_end(start, unit, amount)
+            return f"[{_bucket_iso(start, subject_kind, context)}, {_bucket_iso(end, subject_kind, context)}["
+
+        return calendar_label
+    labels = _static_labels(resolved, subject_kind, context)
+    return lambda index: labels[int(index)]
+
+
+def _calendar_end(start: datetime, unit: str, amount: int) -> datetime:
+    if unit in ("month", "quarter", "year"):
+        months = {"month": 1, "quarter": 3, "year": 12}[unit] * amount
+        return add_months(start, months)
+    steps = {
+        "millisecond": timedelta(milliseconds=1),
+        "second": timedelta(seconds=1),
+        "minute": timedelta(minutes=1),
+        "hour": timedelta(hours=1),
+        "day": timedelta(days=1),
+        "week": timedelta(weeks=1),
+    }
+    return start + steps[unit] * amount
+
+
+def _bucket_iso(moment: datetime | date, subject_kind: str, context: Context) -> str:
+    if isinstance(moment, datetime) and subject_kind == "datetime":
+        local = moment.replace(tzinfo=context.zone) if moment.tzinfo is None else moment
+        return local.isoformat()
+    if isinstance(moment, datetime) and moment.time() == datetime.min.time():
+        return moment.date().isoformat()
+    return moment.isoformat()
+
+
+def _static_labels(resolved: dict, subject_kind: str, context: Context) -> list[str]:
+    def text(bound: ast.Literal) -> str:
+        value = bound.resolved
+        if isinstance(value, ParsedDate):
+            if subject_kind == "date" and not value.is_instant:
+                return value.value.isoformat()
+            return value.start(context.zone).isoformat()
+        if subject_kind == "double":
+            return str(float(value))
+        return str(value)
+
+    bounds = [text(b) for b in resolved["bounds"]]
+    labels = []
+    if resolved["open_low"]:
+        labels.append(f"[*, {bounds[0]}[")
+    labels.extend(f"[{low}, {high}[" for low, high in itertools.pairwise(bounds))
+    if resolved["open_high"]:
+        labels.append(f"[{bounds[-1]}, *[")
+    if not resolved["open_low"]:
+        labels.insert(0, "")  # index 0 is only used with an open lower end
+    return labels
+
+
+__all__ = ["RELATION_PLACEHOLDER", "CompiledQuery", "OutputColumn", "compile_count", "compile_query", "t"]
