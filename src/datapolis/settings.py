@@ -24,9 +24,12 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "huey.contrib.djhuey",
+    "axes",
+    "mozilla_django_oidc",
     "datapolis.portals",
     "datapolis.catalog",
     "datapolis.jobs",
+    "datapolis.access",
 ]
 
 MIDDLEWARE = [
@@ -35,10 +38,13 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "datapolis.portals.middleware.PortalMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "datapolis.access.middleware.PrincipalMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
 ROOT_URLCONF = "datapolis.urls"
@@ -114,3 +120,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {"datapolis": {"level": "INFO"}},
 }
+
+# Access (docs/access.md): sign-in, lock-out, single sign-on, rate limits.
+from datapolis.access.settings import access_settings  # noqa: E402
+
+globals().update(access_settings(CONFIG))
