@@ -49,7 +49,7 @@ _WKT_RE = r"(?i)((MULTI)?(POINT|LINESTRING|POLYGON)|GEOMETRYCOLLECTION) ?(Z|M|ZM
 _IDENTIFIER_WORDS = {
     "code", "insee", "siret", "siren", "postal", "zip", "id", "identifiant", "ident",
     "telephone", "tel", "phone", "fax", "mobile", "portable", "uai", "rna", "naf", "ape", "iban", "nir", "ean",
-    "isbn", "finess", "cedex", "codepostal", "codeinsee",
+    "isbn", "finess", "cedex", "codepostal", "codeinsee", "dep",
 }  # fmt: skip
 _DATE_WORDS = {
     "date", "dates", "jour", "day", "debut", "fin", "start", "end", "naissance", "creation", "maj", "modification",
@@ -236,6 +236,10 @@ class TextColumn:
 
     column: str
     label: str
+    textual: bool = False  # typed formats' strings: only dates, datetimes and geometries are read from them
+
+
+_NOT_FROM_STRINGS = {"boolean_words", "boolean_digits", "date_compact", "int", "double_point", "double_comma"}
 
 
 def infer_conversions(
@@ -292,7 +296,9 @@ def _choose(con: duckdb.DuckDBPyConnection, relation: str, columns: list[TextCol
             allowed = [
                 c
                 for c in _CANDIDATES
-                if name_allows(c, column.label) and (c.key == "boolean_words" or c.key in families[column.column])
+                if name_allows(c, column.label)
+                and (c.key == "boolean_words" or c.key in families[column.column])
+                and not (column.textual and c.key in _NOT_FROM_STRINGS)
             ]
             plan.append((column, allowed))
         return {column.column: _first_accepting(con, table, column, allowed) for column, allowed in plan}

@@ -44,6 +44,7 @@ class StagedColumn:
     column: str  # its name in the staging table
     label: str  # what the file calls it
     type: FieldType | None = None  # None: VARCHAR whose type is inferred; else holds that type's storage value
+    textual: bool = False  # a string of a typed format (JSON...): never read as a number or boolean
 
 
 @dataclass
@@ -69,7 +70,7 @@ def build(con: duckdb.DuckDBPyConnection, staging: Staging, options: ReadOptions
     names = [normalise_field_name(column.label, taken) for column in staging.columns]
     forced = _forced_types(staging, names, options)
     to_infer = [
-        inference.TextColumn(column.column, column.label)
+        inference.TextColumn(column.column, column.label, column.textual)
         for column, name in zip(staging.columns, names, strict=True)
         if column.type is None and name not in forced
     ]
