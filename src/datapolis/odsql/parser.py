@@ -284,8 +284,10 @@ class _ToAst(Transformer_NonRecursive):
         return ast.Arithmetic(operator=str(operator), left=left, right=right, **_span(meta))
 
     def signed(self, meta, sign, operand):
-        if isinstance(operand, ast.Number) and str(sign) == "-":
-            return ast.Number(value=-operand.value, text="-" + operand.text, **_span(meta))
+        if isinstance(operand, ast.Number):
+            negative = str(sign) == "-"
+            value = -operand.value if negative else operand.value
+            return ast.Number(value=value, text=("-" if negative else "") + operand.text, **_span(meta))
         return ast.Signed(sign=str(sign), operand=operand, **_span(meta))
 
     # calls
