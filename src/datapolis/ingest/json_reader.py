@@ -163,7 +163,7 @@ def _declared_crs(con: duckdb.DuckDBPyConnection, document: str) -> int | None:
 # -- columns -----------------------------------------------------------------------
 
 
-def _scalar(expression: str, column_type: str) -> tuple[FieldType | None, str]:
+def scalar_column(expression: str, column_type: str) -> tuple[FieldType | None, str]:
     """The field type a JSON value has (None: text to infer) and the SQL giving its storage value."""
     base = column_type.split("(")[0]
     if column_type == "VARCHAR":
@@ -257,7 +257,7 @@ def _flatten(
     for name, column_type in columns:
         expression = f"{prefix_expression}.{quote_identifier(name)}" if prefix_expression else quote_identifier(name)
         label = f"{prefix_label}.{name}" if prefix_label else name
-        field_type, sql = _scalar(expression, column_type)
+        field_type, sql = scalar_column(expression, column_type)
         nested = column_type.startswith("STRUCT(") and not column_type.endswith("[]")
         if not prefix_label and nested and field_type is None:
             more, select = _flatten(_struct_children(column_type), expression, label, offset + len(staged))
