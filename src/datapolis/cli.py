@@ -315,6 +315,11 @@ def demo(
         run_server(host=host, port=port)
 
 
+from datapolis.access.cli import register as register_access_commands  # noqa: E402
+
+register_access_commands(app)
+
+
 def main() -> None:
     app()
 

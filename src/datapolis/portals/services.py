@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from datapolis.access import audit
+from datapolis.access.filters import validate_row_filter
 from datapolis.portals.models import HOST_VALIDATOR, DatasetShare, Portal
 
 
@@ -38,7 +42,7 @@ def default_portal(host: str = "localhost") -> Portal:
         return Portal.objects.get(is_default=True)
 
 
-def create_portal(host: str, name: str, *, is_default: bool = False) -> Portal:
+def create_portal(host: str, name: str, *, is_default: bool = False, actor: Any = None, request=None) -> Portal:
     host = normalise_host(host)
     try:
         HOST_VALIDATOR(host)
@@ -49,7 +53,9 @@ def create_portal(host: str, name: str, *, is_default: bool = False) -> Portal:
     with transaction.atomic():
         if is_default:
             Portal.objects.filter(is_default=True).update(is_default=False)
-        return Portal.objects.create(host=host, name=name, is_default=is_default)
+        portal = Portal.objects.create(host=host, name=name, is_default=is_default)
+    audit.record(actor, audit.Action.PORTAL_CREATED, host, request=request, name=name, is_default=is_default)
+    return portal
 
 
 def get_portal(host: str) -> Portal:
@@ -59,10 +65,8 @@ def get_portal(host: str) -> Portal:
     return portal
 
 
-def share_dataset(portal: Portal, dataset, row_filter: str = "") -> DatasetShare:
+def share_dataset(portal: Portal, dataset, row_filter: str = "", *, actor: Any = None, request=None) -> DatasetShare:
     """Offer `dataset` on `portal` (replacing an earlier share's filter)."""
-    from datapolis.access.filters import validate_row_filter
-
     if dataset.portal_id == portal.pk or (dataset.portal_id is None and portal.is_default):
         raise PortalError(
             _("%(dataset)s already belongs to %(host)s.") % {"dataset": dataset.dataset_id, "host": portal.host}
@@ -70,6 +74,14 @@ def share_dataset(portal: Portal, dataset, row_filter: str = "") -> DatasetShare
     row_filter = validate_row_filter(row_filter, dataset)
     share, _created = DatasetShare.objects.update_or_create(
         portal=portal, dataset=dataset, defaults={"row_filter": row_filter}
+    )
+    audit.record(
+        actor,
+        audit.Action.DATASET_SHARED,
+        dataset.dataset_id,
+        request=request,
+        portal=portal.host,
+        row_filter=row_filter,
     )
     return share
 
