@@ -18,12 +18,12 @@ REPO = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def worker(instance_env: dict[str, str], monkeypatch: pytest.MonkeyPatch):
     """A `datapolis worker` process, with this process queueing into its queue."""
-    from huey import SqliteHuey
+    from huey.storage import SqliteStorage
 
     from datapolis.jobs import tasks
 
-    queue = SqliteHuey("datapolis", filename=str(Path(instance_env["DATAPOLIS_HOME"]) / "jobs.sqlite3"))
-    monkeypatch.setattr(tasks.run_import, "huey", queue)
+    queue = SqliteStorage("datapolis", filename=str(Path(instance_env["DATAPOLIS_HOME"]) / "jobs.sqlite3"))
+    monkeypatch.setattr(tasks.run_import.huey, "storage", queue)
     process = subprocess.Popen(
         [sys.executable, "-m", "datapolis.cli", "worker"],
         env=instance_env,
