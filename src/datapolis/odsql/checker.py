@@ -788,8 +788,6 @@ def _as_text(node: ast.Literal) -> str:
         return node.text
     if isinstance(node, ast.Boolean):
         return "true" if node.value else "false"
-    if isinstance(node, ast.DateLiteral):
-        return node.text
     raise ValueError(f"a {node.value_type.kind} literal")
 
 
