@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "axes",
     "mozilla_django_oidc",
     "datapolis.portals",
+    "datapolis.portal",  # templates (base.html) and static files of the pages
     "datapolis.catalog",
     "datapolis.jobs",
     "datapolis.access",

@@ -55,6 +55,7 @@ __all__ = [
     "DatasetView",
     "InvalidApiKey",
     "Principal",
+    "can_edit_dataset",
     "dataset_view",
     "dataset_views",
     "principal_for_user",
@@ -276,6 +277,14 @@ def _union_of_fields(grants: list[Any]) -> frozenset[str] | None:
 # Roles ------------------------------------------------------------------------------
 
 
+def can_edit_dataset(principal: Principal, dataset: Dataset) -> bool:
+    """True when `principal` may change `dataset` (its data, metadata and grants)."""
+    if not principal.can_write:
+        return False
+    default_portal_id = _default_portal_id_anywhere() if principal.admin_portal_ids else None
+    return _can_edit(principal, dataset, default_portal_id)
+
+
 def _owned_by(dataset: Dataset, portal: Portal) -> bool:
     return dataset.portal_id == portal.pk or (dataset.portal_id is None and portal.is_default)
 
@@ -324,11 +333,13 @@ def _on_portal_q(portal: Portal) -> Q:
 
 
 def _default_portal_id(portal: Portal) -> int | None:
-    if portal.is_default:
-        return portal.pk
-    from datapolis.portals.models import Portal as PortalModel
+    return portal.pk if portal.is_default else _default_portal_id_anywhere()
 
-    return PortalModel.objects.filter(is_default=True).values_list("pk", flat=True).first()
+
+def _default_portal_id_anywhere() -> int | None:
+    from datapolis.portals.models import Portal
+
+    return Portal.objects.filter(is_default=True).values_list("pk", flat=True).first()
 
 
 def _live_grants(principal: Principal):
