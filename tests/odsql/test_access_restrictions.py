@@ -50,8 +50,20 @@ def test_full_text_searches_only_visible_fields(no2):
 
 def test_include_and_exclude_patterns(no2):
     assert list(no2.query(select="include(d*)", limit=1)[0]) == ["departement", "day"]
-    assert list(no2.query(select="exclude(d*), exclude(etat)", limit=1)[0]) == ["zone", "station", "code_station", "niveau"]
-    assert list(no2.query(select="*, exclude(zone)", limit=1)[0]) == ["departement", "station", "code_station", "niveau", "etat", "day"]
+    assert list(no2.query(select="exclude(d*), exclude(etat)", limit=1)[0]) == [
+        "zone",
+        "station",
+        "code_station",
+        "niveau",
+    ]
+    assert list(no2.query(select="*, exclude(zone)", limit=1)[0]) == [
+        "departement",
+        "station",
+        "code_station",
+        "niveau",
+        "etat",
+        "day",
+    ]
 
 
 def test_catalog_style_dotted_names(duck):

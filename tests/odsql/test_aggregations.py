@@ -67,7 +67,10 @@ def test_null_group_exists(no2):
 
 def test_order_by_aggregate_and_alias_with_limit(no2):
     rows = no2.query(select="station, max(niveau) as peak", group_by="station", order_by="peak desc, station", limit=3)
-    peaks = {k: max(r["niveau"] for r in v if r["niveau"] is not None) for k, v in by(no2.rows, lambda r: r["station"]).items()}
+    peaks = {
+        k: max(r["niveau"] for r in v if r["niveau"] is not None)
+        for k, v in by(no2.rows, lambda r: r["station"]).items()
+    }
     expected = sorted(peaks.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
     assert [(r["station"], r["peak"]) for r in rows] == expected
     rows = no2.query(group_by="station", order_by="count(*) desc, station", limit=2)
@@ -77,7 +80,9 @@ def test_order_by_aggregate_and_alias_with_limit(no2):
 
 def test_group_by_date_functions_and_alias(no2):
     rows = no2.query(select="y, count(*) as n", group_by="year(day) as y", order_by="y")
-    assert [(r["y"], r["n"]) for r in rows] == sorted((k, len(v)) for k, v in by(no2.rows, lambda r: r["day"].year).items())
+    assert [(r["y"], r["n"]) for r in rows] == sorted(
+        (k, len(v)) for k, v in by(no2.rows, lambda r: r["day"].year).items()
+    )
     rows = no2.query(select="count(*) as n", group_by="date_format(day, 'yyyy-MM') as month", order_by="month", limit=3)
     expected = sorted((k, len(v)) for k, v in by(no2.rows, lambda r: r["day"].strftime("%Y-%m")).items())[:3]
     assert [(r["month"], r["n"]) for r in rows] == expected
@@ -110,7 +115,10 @@ def test_static_ranges_with_open_ends(velib):
 def test_static_ranges_drop_values_outside(velib):
     rows = velib.query(select="count(*) as n", group_by="range(capacity, 20, 30, 40) as r")
     caps = [r["capacity"] for r in velib.rows]
-    assert {r["r"]: r["n"] for r in rows} == {"[20, 30[": sum(20 <= c < 30 for c in caps), "[30, 40[": sum(30 <= c < 40 for c in caps)}
+    assert {r["r"]: r["n"] for r in rows} == {
+        "[20, 30[": sum(20 <= c < 30 for c in caps),
+        "[30, 40[": sum(30 <= c < 40 for c in caps),
+    }
     assert velib.count(group_by="range(capacity, 20, 30, 40)") == 2
 
 

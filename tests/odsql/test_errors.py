@@ -6,6 +6,7 @@ import pytest
 
 from datapolis.odsql import ODSQLError, QuerySpec, compile_query
 
+
 @pytest.fixture
 def compile_with(no2):
     def run(**spec):

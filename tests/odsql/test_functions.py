@@ -53,18 +53,23 @@ def test_date_format_patterns(no2):
         lang="fr",
     )
     assert rows
-    months = "janvier février mars avril mai juin juillet août septembre octobre novembre décembre".split()
-    days = "lundi mardi mercredi jeudi vendredi samedi dimanche".split()
+    months = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"]
+    days = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
     for row in rows:
         day = datetime.fromisoformat(row["day"]).date()
         assert row["a"] == day.strftime("%d/%m/%Y")
         assert row["b"] == f"le {days[day.weekday()]} {day.day} {months[day.month - 1]} {day.strftime('%y')}"
         iso_year, iso_week, iso_day = day.isocalendar()
-        assert row["c"] == f"{day.timetuple().tm_yday} {day.timetuple().tm_yday:03d} {iso_day} {iso_week} {iso_week:02d} {iso_year}"
+        assert (
+            row["c"]
+            == f"{day.timetuple().tm_yday} {day.timetuple().tm_yday:03d} {iso_day} {iso_week} {iso_week:02d} {iso_year}"
+        )
 
 
 def test_date_format_names_follow_lang(no2):
-    row = no2.query(select="date_format(day, 'EEEE MMMM E') as f", where="day = date'2020-03-03'", lang="en", limit=1)[0]
+    row = no2.query(select="date_format(day, 'EEEE MMMM E') as f", where="day = date'2020-03-03'", lang="en", limit=1)[
+        0
+    ]
     assert row["f"] == "Tuesday March Tue"
     row = no2.query(select="date_format(day, 'EEEE MMMM') as f", where="day = date'2020-03-03'", lang="de", limit=1)[0]
     assert row["f"] == "Dienstag März"

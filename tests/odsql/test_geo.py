@@ -52,7 +52,9 @@ def test_distance_in_select_and_order_by(velib):
     nearest = sorted(velib.rows, key=lambda r: haversine(r["geo"]["lon"], r["geo"]["lat"], lon0, lat0))[:5]
     assert [r["id"] for r in rows] == [r["id"] for r in nearest]
     for row, reference in zip(rows, nearest, strict=True):
-        assert row["d"] == pytest.approx(haversine(reference["geo"]["lon"], reference["geo"]["lat"], lon0, lat0), rel=1e-9)
+        assert row["d"] == pytest.approx(
+            haversine(reference["geo"]["lon"], reference["geo"]["lat"], lon0, lat0), rel=1e-9
+        )
 
 
 def test_in_bbox_takes_corners_in_any_order(velib):
@@ -66,7 +68,9 @@ POLYGON = "POLYGON((2.331161 48.869762, 2.3600006 48.87574, 2.373046875 48.85101
 
 
 def test_intersects_within_disjoint_on_points(velib):
-    polygon = shape({"type": "Polygon", "coordinates": [[tuple(map(float, p.split())) for p in POLYGON[9:-2].split(", ")]]})
+    polygon = shape(
+        {"type": "Polygon", "coordinates": [[tuple(map(float, p.split())) for p in POLYGON[9:-2].split(", ")]]}
+    )
     inside = {r["id"] for r in velib.rows if polygon.intersects(Point(r["geo"]["lon"], r["geo"]["lat"]))}
     assert inside
     assert ids(velib.query(where=f"intersects(geo, geom'{POLYGON}')")) == inside
@@ -82,15 +86,19 @@ def test_shape_predicates_on_geo_shapes(communes49):
     angers_station = Point(-0.5546, 47.4736)
     region = box(-0.6, 47.4, -0.5, 47.5)
     codes = lambda rows: {r["code"] for r in rows}  # noqa: E731
-    assert codes(communes49.query(where="intersects(shape, geom'POINT(-0.5546 47.4736)')")) == {
-        r["code"] for r in communes49.rows if shape(r["shape"]).intersects(angers_station)
-    } == {"49007"}
+    assert (
+        codes(communes49.query(where="intersects(shape, geom'POINT(-0.5546 47.4736)')"))
+        == {r["code"] for r in communes49.rows if shape(r["shape"]).intersects(angers_station)}
+        == {"49007"}
+    )
     assert codes(communes49.query(where=f"within(shape, geom'{region.wkt}')")) == {
         r["code"] for r in communes49.rows if shape(r["shape"]).within(region)
     }
     expected_box = {r["code"] for r in communes49.rows if shape(r["shape"]).intersects(region)}
     assert codes(communes49.query(where="in_bbox(shape, 47.4, -0.6, 47.5, -0.5)")) == expected_box
-    assert len(communes49.query(where=f"disjoint(shape, geom'{region.wkt}')")) == len(communes49.rows) - len(expected_box)
+    assert len(communes49.query(where=f"disjoint(shape, geom'{region.wkt}')")) == len(communes49.rows) - len(
+        expected_box
+    )
 
 
 def test_within_distance_on_shapes(communes49):
@@ -130,7 +138,12 @@ def test_bbox_of_points_and_shapes(velib, communes49):
     shape_bounds = shape(communes49.query(select="bbox(shape) as b")[0]["b"]["geometry"]).bounds
     all_bounds = [shape(r["shape"]).bounds for r in communes49.rows]
     assert shape_bounds == pytest.approx(
-        (min(b[0] for b in all_bounds), min(b[1] for b in all_bounds), max(b[2] for b in all_bounds), max(b[3] for b in all_bounds))
+        (
+            min(b[0] for b in all_bounds),
+            min(b[1] for b in all_bounds),
+            max(b[2] for b in all_bounds),
+            max(b[3] for b in all_bounds),
+        )
     )
 
 

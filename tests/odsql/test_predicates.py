@@ -91,9 +91,10 @@ def test_full_text_ands_the_words(velib):
     expected = {r["id"] for r in velib.rows if word_match(r["name"], {"gare"}) and word_match(r["name"], {"nord"})}
     assert expected
     assert ids(velib.query(where='"gare nord"')) == expected
-    assert ids(velib.query(where='"gare" and not "nord"')) == {
-        r["id"] for r in velib.rows if word_match(r["name"], {"gare", "gares"})
-    } - expected
+    assert (
+        ids(velib.query(where='"gare" and not "nord"'))
+        == {r["id"] for r in velib.rows if word_match(r["name"], {"gare", "gares"})} - expected
+    )
 
 
 def test_french_accents_both_ways(no2):
@@ -118,21 +119,28 @@ def test_search_is_fuzzy_and_the_last_word_a_prefix(velib):
     expected = {
         r["id"]
         for r in velib.rows
-        if word_match(r["name"], {"republique"}) and any(w.startswith("pla") for w in re.split(r"[\W_]+", fold(r["name"])))
+        if word_match(r["name"], {"republique"})
+        and any(w.startswith("pla") for w in re.split(r"[\W_]+", fold(r["name"])))
     }
     assert expected
     assert ids(velib.query(where='search(name, "republqiue pla")')) >= expected
-    assert ids(velib.query(where='search(*, "republqiue pla")')) == ids(velib.query(where='search(name, "republqiue pla")'))
+    assert ids(velib.query(where='search(*, "republqiue pla")')) == ids(
+        velib.query(where='search(name, "republqiue pla")')
+    )
 
 
 def test_suggest_matches_word_prefixes(velib):
-    expected = {r["id"] for r in velib.rows if any(w.startswith("bastil") for w in re.split(r"[\W_]+", fold(r["name"])))}
+    expected = {
+        r["id"] for r in velib.rows if any(w.startswith("bastil") for w in re.split(r"[\W_]+", fold(r["name"])))
+    }
     assert expected
     assert ids(velib.query(where='suggest("Bastil")')) == expected
 
 
 def test_startswith_is_case_sensitive_on_the_whole_string(velib):
-    assert ids(velib.query(where='startswith(name, "Gare")')) == {r["id"] for r in velib.rows if r["name"].startswith("Gare")}
+    assert ids(velib.query(where='startswith(name, "Gare")')) == {
+        r["id"] for r in velib.rows if r["name"].startswith("Gare")
+    }
     assert velib.query(where='startswith(name, "gare de")') == [
         r for r in velib.query() if r["name"].startswith("gare de")
     ]
@@ -146,7 +154,9 @@ def test_literal_in_multivalued_field(duck):
     duck.execute(
         "CREATE OR REPLACE TABLE keywords AS SELECT * FROM (VALUES ('1', ['eau', 'air']), ('2', ['sol']), ('3', NULL)) v(_id, keyword)"
     )
-    data = Dataset(duck, "keywords", [FieldSpec("keyword", "Mots-clés", "text", annotations={"multivalued": [","]})], [])
+    data = Dataset(
+        duck, "keywords", [FieldSpec("keyword", "Mots-clés", "text", annotations={"multivalued": [","]})], []
+    )
     assert data.count(where='"air" in keyword') == 1
     assert data.count(where='keyword = "sol"') == 1
     assert data.count(where='keyword in ("sol", "air")') == 2

@@ -131,15 +131,24 @@ class Printer:
 
     def _Signed(self, node: ast.Signed) -> exp.Expression:
         operand = self.expr(node.operand)
-        return exp.Neg(this=exp.Paren(this=operand)) if node.sign == "-" else operand
+        if node.sign == "+":
+            return operand
+        return self.overflow_safe(exp.Neg(this=exp.Paren(this=operand)))
 
     def _Arithmetic(self, node: ast.Arithmetic) -> exp.Expression:
         left, right = exp.Paren(this=self.expr(node.left)), exp.Paren(this=self.expr(node.right))
         if node.operator == "/":
             # Division by zero gives null (§3.2), and 7 / 2 is 3.5 in both engines.
-            return exp.Div(this=_cast(left, "double"), expression=exp.Nullif(this=right, expression=_number(0)))
+            divisor = exp.Nullif(this=right, expression=_number(0))
+            return self.overflow_safe(exp.Div(this=_cast(left, "double"), expression=divisor))
         operation = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul}[node.operator]
-        return operation(this=left, expression=right)
+        return self.overflow_safe(operation(this=left, expression=right))
+
+    def overflow_safe(self, arithmetic: exp.Expression) -> exp.Expression:
+        """In DuckDB an overflow is an error; a query must not fail on data, so it gives null."""
+        if self.dialect == "duckdb":
+            return _fn("try", arithmetic)
+        return arithmetic
 
     # where
     def _And(self, node: ast.And) -> exp.Expression:
@@ -412,7 +421,8 @@ class Printer:
 
     def _call_sum(self, node: ast.Call) -> exp.Expression:
         total = exp.Sum(this=self.expr(node.args[0]))
-        return _cast(total, "bigint" if node.value_type == t.INT else "double")
+        # Integer sums stay exact (HUGEINT in DuckDB, numeric in PostgreSQL): no overflow.
+        return total if node.value_type == t.INT else _cast(total, "double")
 
     def _call_avg(self, node: ast.Call) -> exp.Expression:
         return _cast(exp.Avg(this=self.expr(node.args[0])), "double")

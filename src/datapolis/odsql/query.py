@@ -372,9 +372,9 @@ def _date_refine(node: ast.Field, value: str, context: Context, clause: str) -> 
     """`2019`, `2019/05`, `2019/05/11` (or ISO) select that whole period in the query timezone."""
     try:
         parsed = parse_date(value, context.zone)
-    except ValueError as error:
+        start, end = parsed.start(context.zone), parsed.end(context.zone)
+    except (ValueError, OverflowError) as error:
         raise ODSQLError(f"{error} for {node.name}", clause) from None
-    start, end = parsed.start(context.zone), parsed.end(context.zone)
     if node.value_type.kind == "date":
         low = ParsedDate(start.date(), "day")
         high = ParsedDate(end.date(), "day") if parsed.precision in ("year", "month", "day") else None
