@@ -10,6 +10,7 @@ feature is a Point, a geo_shape otherwise.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -17,13 +18,11 @@ import duckdb
 
 from datapolis.engine.sql import quote_identifier, quote_literal
 from datapolis.engine.types import FieldType
-from datapolis.ingest.encoding import locate_byte
 from datapolis.ingest.errors import IngestError, gettext_noop
 from datapolis.ingest.inference import LOCAL_TIMEZONE, point_struct
 from datapolis.ingest.options import ReadOptions
 from datapolis.ingest.relation import StagedColumn, Staging, new_name
 
-_BYTE = re.compile(r"at byte (\d+)")
 _INTEGERS = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER"}
 _FLOATS = {"FLOAT", "DOUBLE", "UBIGINT", "HUGEINT", "UHUGEINT"}
 
@@ -92,11 +91,12 @@ def _create(con: duckdb.DuckDBPyConnection, path: Path, table: str, select: str)
 
 
 def _json_error(path: Path, error: duckdb.Error) -> IngestError:
+    """DuckDB says which record is malformed; Python's parser says where, on the error path only."""
     message = str(error).split("\n")[0]
-    found = _BYTE.search(message)
     line = column = None
-    if found:
-        line, column, _ = locate_byte(path, int(found.group(1)))
+    located = _python_json_error(path)
+    if located is not None:
+        message, line, column = located
     return IngestError(
         str(path),
         gettext_noop("The file is not valid JSON: %(error)s"),
@@ -105,6 +105,24 @@ def _json_error(path: Path, error: duckdb.Error) -> IngestError:
         line=line,
         column=column,
     )
+
+
+def _python_json_error(path: Path) -> tuple[str, int, int] | None:
+    with open(path, encoding="utf-8-sig", errors="replace") as file:
+        text = file.read()
+    try:
+        json.loads(text)
+        return None
+    except json.JSONDecodeError as whole:
+        if not text.lstrip().startswith("{"):
+            return whole.msg, whole.lineno, whole.colno
+    for number, line in enumerate(text.splitlines(), start=1):  # JSON Lines: each line on its own
+        if line.strip():
+            try:
+                json.loads(line)
+            except json.JSONDecodeError as error:
+                return error.msg, number, error.colno
+    return None
 
 
 def _describe(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
