@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-EXTENSIONS = ("ducklake", "sqlite_scanner", "postgres_scanner", "spatial", "fts", "httpfs")
+EXTENSIONS = ("ducklake", "sqlite_scanner", "postgres_scanner", "spatial", "fts", "httpfs", "excel")
 
 
 class ExtensionMissing(RuntimeError):
