@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
@@ -113,3 +114,33 @@ def build_matrix(tmp_path: Path | None = None) -> Matrix:
         Grant.objects.create(dataset=datasets[name], user=matrix.users["partner"], expires_at=yesterday)
     PublisherRole.objects.create(user=matrix.users["publisher"], organisation="service sig")
     return matrix
+
+
+# Fixtures (imported by tests/access/conftest.py and tests/portals/conftest.py) ----------
+
+
+@pytest.fixture
+def matrix(db) -> Matrix:
+    """The access matrix, catalog only (no data in the lake): for policy tests."""
+    return build_matrix()
+
+
+@pytest.fixture
+def lake(store):
+    from datapolis.catalog.storage import use_store
+
+    use_store(store)
+    yield store
+    use_store(None)
+
+
+@pytest.fixture
+def matrix_with_data(db, lake, tmp_path) -> Matrix:
+    """The access matrix with every dataset's rows in the test's lake: for HTTP tests."""
+    return build_matrix(tmp_path)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    """Tests create many users; PBKDF2's deliberate slowness is not under test here."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

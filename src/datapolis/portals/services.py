@@ -18,11 +18,12 @@ class PortalError(ValueError):
 
 
 def normalise_host(host: str) -> str:
-    """`Data.Example.fr:8000` -> `data.example.fr`."""
-    host = host.strip().lower().rstrip(".")
-    if host.startswith("["):  # IPv6 literal
-        return host.split("]")[0] + "]"
-    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    """`Data.Example.fr:8000` -> `data.example.fr` (a port is dropped, nothing else is)."""
+    host = host.strip().lower()
+    name, separator, port = host.rpartition(":")
+    if separator and port.isdigit():
+        host = name
+    return host.rstrip(".")
 
 
 def portal_for_host(host: str) -> Portal:
