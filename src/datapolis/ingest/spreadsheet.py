@@ -3,9 +3,9 @@
 Cells come typed from the workbook; they are written as text in the staging table
 (integral numbers without ".0", dates and datetimes in ISO 8601) so one inference
 serves every format, and codes stored as text ("01001", "2A004") stay text. The
-header is the first row, among the first 50, that fills at least half as many cells
-as the widest row does with text: the title lines INSEE and others put above it are
-skipped. Rows are 1-based spreadsheet row numbers in errors.
+header is the first row, among the first 50, made of text only that fills at least
+80 % as many cells as the widest row (else 50 %): the title lines INSEE and others put
+above it are skipped. Rows are 1-based spreadsheet row numbers in errors.
 """
 
 from __future__ import annotations
@@ -98,14 +98,19 @@ def _filled(row: list[Any]) -> int:
 
 
 def _header_index(rows: list[list[Any]]) -> int | None:
+    """The first all-text row nearly as wide as the widest row (else at least half as wide)."""
     head = rows[:HEADER_SEARCH_ROWS]
     widest = max((_filled(row) for row in head), default=0)
     if widest == 0:
         return None
-    for index, row in enumerate(head):
-        filled = [cell for cell in row if cell not in ("", None)]
-        if len(filled) * 2 >= widest and all(isinstance(cell, str) for cell in filled):
-            return index
+    candidates = [
+        (index, len(filled))
+        for index, filled in ((i, [c for c in row if c not in ("", None)]) for i, row in enumerate(head))
+        if len(filled) * 2 >= widest and all(isinstance(cell, str) for cell in filled)
+    ]
+    wide = [index for index, filled in candidates if filled * 5 >= widest * 4]
+    if wide or candidates:
+        return (wide or [index for index, _ in candidates])[0]
     return next(index for index, row in enumerate(head) if _filled(row))
 
 
