@@ -33,7 +33,9 @@ SCHEMA = [
 
 QUERIES = {
     "records page": QuerySpec(where="population > 5000 and commune = 'C17'", order_by="score desc", limit=20),
-    "records page, two where": QuerySpec(where=["population in [1000..9000]", "open"], order_by="-population", limit=100),
+    "records page, two where": QuerySpec(
+        where=["population in [1000..9000]", "open"], order_by="-population", limit=100
+    ),
     "refine + order": QuerySpec(refine=[("commune", "C3")], order_by="created desc", limit=10),
     "within_distance": QuerySpec(where="within_distance(geo, geom'POINT(2.35 48.85)', 500m)", limit=100),
     "in_bbox": QuerySpec(where="in_bbox(geo, 48.84, 2.33, 48.86, 2.36)", limit=100),

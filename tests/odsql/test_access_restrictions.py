@@ -72,7 +72,9 @@ def test_catalog_style_dotted_names(duck):
     from .conftest import Dataset
 
     duck.execute(
-        "CREATE OR REPLACE TABLE catalog AS SELECT * FROM (VALUES ('a', 'Air', TIMESTAMPTZ '2021-01-01 00:00:00+00', ['eau']), ('b', 'Bus', TIMESTAMPTZ '2023-01-01 00:00:00+00', ['air'])) v(dataset_id, title, modified, keyword)"
+        "CREATE OR REPLACE TABLE catalog AS SELECT * FROM (VALUES"
+        " ('a', 'Air', TIMESTAMPTZ '2021-01-01 00:00:00+00', ['eau']),"
+        " ('b', 'Bus', TIMESTAMPTZ '2023-01-01 00:00:00+00', ['air'])) v(dataset_id, title, modified, keyword)"
     )
     schema = [
         FieldSpec("dataset_id", "Id", "text"),

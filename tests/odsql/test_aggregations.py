@@ -21,7 +21,8 @@ def test_aggregates_without_group_by_give_one_row(no2):
     values = [r["niveau"] for r in no2.rows if r["niveau"] is not None]
     rows = no2.query(
         select="count(*), count(niveau) as counted, count(distinct station) as stations, sum(niveau) as total, "
-        "avg(niveau) as mean, min(niveau) as low, max(day) as last, median(niveau) as med, percentile(niveau, 90) as p90"
+        "avg(niveau) as mean, min(niveau) as low, max(day) as last, median(niveau) as med,"
+        " percentile(niveau, 90) as p90"
     )
     assert rows == [
         {

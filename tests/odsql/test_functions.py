@@ -101,7 +101,8 @@ def test_json_format(duck):
     from .conftest import Dataset
 
     duck.execute(
-        """CREATE OR REPLACE TABLE blobs AS SELECT * FROM (VALUES ('1', '{"a": [1, 2]}'), ('2', 'not json')) v(_id, payload)"""
+        "CREATE OR REPLACE TABLE blobs AS SELECT * FROM (VALUES ('1', '{\"a\": [1, 2]}'), ('2', 'not json'))"
+        " v(_id, payload)"
     )
     data = Dataset(duck, "blobs", [FieldSpec("payload", "Payload", "text")], [])
     rows = data.query(select="json_format(payload) as j, json_format(payload, 'bad') as k", order_by="payload desc")

@@ -45,15 +45,16 @@ ALLOWED_SQL_FUNCTIONS = {
     "QUANTILE_CONT", "RADIANS", "REGEXP_REPLACE", "REGEXP_SPLIT_TO_ARRAY", "SIN", "SQRT", "STARTS_WITH", "STEM",
     "STRIP_ACCENTS", "STRUCT", "ST_ASGEOJSON", "ST_CLOSESTPOINT", "ST_COLLECT", "ST_CONVEXHULL", "ST_DISJOINT",
     "ST_EXTENT_AGG", "ST_GEOMFROMWKB", "ST_INTERSECTS", "ST_MAKEENVELOPE", "ST_POINT", "ST_WITHIN", "ST_X", "ST_Y",
-    "SUM", "TIME_BUCKET", "TIMESTAMP_TRUNC", "TRY", "UPPER", "ANY", "DATE_BIN", "MD5", "PERCENTILE_CONT",
+    "SUM", "TIME_BUCKET", "TIMESTAMP_TRUNC", "TRANSFORM", "TRY", "LEN", "CARDINALITY", "TRANSLATE", "EXISTS",
+    "UNNEST", "ARRAY_CONTAINS_ALL", "JSON_BUILD_OBJECT", "PG_INPUT_IS_VALID", "UPPER", "ANY", "DATE_BIN", "MD5", "PERCENTILE_CONT",
 }  # fmt: skip
 
 
 @pytest.fixture(scope="module")
 def table(duck: duckdb.DuckDBPyConnection) -> str:
     duck.execute(
-        "CREATE OR REPLACE TABLE generated (_id VARCHAR, id BIGINT, a BIGINT, b DOUBLE, s VARCHAR, flag BOOLEAN, d DATE,"
-        " geo STRUCT(lon DOUBLE, lat DOUBLE))"
+        "CREATE OR REPLACE TABLE generated (_id VARCHAR, id BIGINT, a BIGINT, b DOUBLE, s VARCHAR, flag BOOLEAN,"
+        " d DATE, geo STRUCT(lon DOUBLE, lat DOUBLE))"
     )
     for row in ROWS:
         duck.execute(
@@ -295,7 +296,8 @@ VOCABULARY = [
     ">=", "<=", "+", "-", "*", "/", "1", "0", "-2", "3.5", "1e3", '"x"', "'y'", "date'2020'", "date'2020-13-01'",
     "geom'POINT(2 48)'", "geom'{\"type\":\"Point\",\"coordinates\":[2,48]}'", "geom'nonsense'", "count(*)", "sum(a)",
     "avg(b)", "year(d)", "date_format(d, 'yyyy')", "range(a, 2)", "range(d, 1 M)", "geo_cluster(geo, 4)", "now()",
-    "random(1)", "search(s, \"al\")", "suggest(\"be\")", "startswith(s, \"a\")", "within_distance(geo, geom'POINT(2 48)', 5km)",
+    "random(1)", "search(s, \"al\")", "suggest(\"be\")", "startswith(s, \"a\")",
+    "within_distance(geo, geom'POINT(2 48)', 5km)",
     "in_bbox(geo, 47, 1, 49, 3)", "length(s)", "lower(s)", "ifnull(a, 0)", "include(a*)", "exclude(s)",
     "'; DROP TABLE generated; --", '"); DROP TABLE generated; --', "/* comment */", "-- comment", ";", "$p1",
     "%(p1)s", "%s", "\\", "\"unterminated", "`", "é", "日本", "\u0000", "\U0001f600", "__odsql_relation__",

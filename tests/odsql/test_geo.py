@@ -64,7 +64,10 @@ def test_in_bbox_takes_corners_in_any_order(velib):
     assert ids(velib.query(where="in_bbox(geo, 48.85, 2.30, 48.87, 2.35)")) == expected
 
 
-POLYGON = "POLYGON((2.331161 48.869762, 2.3600006 48.87574, 2.373046875 48.85101, 2.3503875 48.84209, 2.3376846 48.85451, 2.331161 48.869762))"
+POLYGON = (
+    "POLYGON((2.331161 48.869762, 2.3600006 48.87574, 2.373046875 48.85101,"
+    " 2.3503875 48.84209, 2.3376846 48.85451, 2.331161 48.869762))"
+)
 
 
 def test_intersects_within_disjoint_on_points(velib):

@@ -18,8 +18,7 @@ NON_GEO = [f for f in SCHEMA if f.type != "geo_point_2d"]
 def pg():
     with psycopg.connect(POSTGRES_URL, autocommit=True) as con:
         con.execute(
-            'CREATE TEMP TABLE parity (_id text, id bigint, a bigint, b double precision, s text,'
-            " flag boolean, d date)"
+            "CREATE TEMP TABLE parity (_id text, id bigint, a bigint, b double precision, s text, flag boolean, d date)"
         )
         for row in ROWS:
             con.execute(
@@ -31,7 +30,9 @@ def pg():
 
 @pytest.fixture(scope="module")
 def duck_table(duck):
-    duck.execute("CREATE OR REPLACE TABLE parity (_id VARCHAR, id BIGINT, a BIGINT, b DOUBLE, s VARCHAR, flag BOOLEAN, d DATE)")
+    duck.execute(
+        "CREATE OR REPLACE TABLE parity (_id VARCHAR, id BIGINT, a BIGINT, b DOUBLE, s VARCHAR, flag BOOLEAN, d DATE)"
+    )
     for row in ROWS:
         duck.execute(
             "INSERT INTO parity VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -61,7 +62,9 @@ def counts(pg, duck, spec: QuerySpec):
 
 
 def normalise(rows):
-    return sorted((tuple(sorted((k, round(v, 9) if isinstance(v, float) else v) for k, v in r.items())) for r in rows), key=repr)
+    return sorted(
+        (tuple(sorted((k, round(v, 9) if isinstance(v, float) else v) for k, v in r.items())) for r in rows), key=repr
+    )
 
 
 QUERIES = [

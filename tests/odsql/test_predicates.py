@@ -152,7 +152,8 @@ def test_literal_in_multivalued_field(duck):
     from .conftest import Dataset
 
     duck.execute(
-        "CREATE OR REPLACE TABLE keywords AS SELECT * FROM (VALUES ('1', ['eau', 'air']), ('2', ['sol']), ('3', NULL)) v(_id, keyword)"
+        "CREATE OR REPLACE TABLE keywords AS SELECT * FROM (VALUES ('1', ['eau', 'air']), ('2', ['sol']), ('3', NULL))"
+        " v(_id, keyword)"
     )
     data = Dataset(
         duck, "keywords", [FieldSpec("keyword", "Mots-clés", "text", annotations={"multivalued": [","]})], []
@@ -162,3 +163,20 @@ def test_literal_in_multivalued_field(duck):
     assert data.count(where='keyword in ("sol", "air")') == 2
     assert data.count(where="keyword is null") == 1
     assert data.count(where='"eaux"') == 1
+
+
+def test_french_plurals_and_stems(duck):
+    from datapolis.engine.types import FieldSpec
+
+    from .conftest import Dataset
+
+    duck.execute(
+        "CREATE OR REPLACE TABLE words AS SELECT * FROM (VALUES ('1', 'Vélos électriques'), ('2', 'Les chevaux'),"
+        " ('3', 'Un vélo'), ('4', 'Cheval blanc'), ('5', 'Bus')) v(_id, label)"
+    )
+    data = Dataset(duck, "words", [FieldSpec("label", "Label", "text")], [])
+    assert data.column("label", where='"velo"') == ["Vélos électriques", "Un vélo"]
+    assert data.column("label", where='"vélos"') == ["Vélos électriques", "Un vélo"]
+    assert data.column("label", where='"cheval"') == ["Les chevaux", "Cheval blanc"]
+    assert data.column("label", where='"electrique"') == ["Vélos électriques"]
+    assert data.column("label", where='"bu"') == []

@@ -48,7 +48,8 @@ def test_exclude_keeps_nulls(no2):
 
 def test_several_refines_on_one_field_are_anded_unless_disjunctive(duck):
     duck.execute(
-        "CREATE OR REPLACE TABLE kw AS SELECT * FROM (VALUES ('1', 'a', ['x', 'y']), ('2', 'b', ['y']), ('3', 'c', NULL)) v(_id, letter, tag)"
+        "CREATE OR REPLACE TABLE kw AS SELECT * FROM (VALUES ('1', 'a', ['x', 'y']), ('2', 'b', ['y']), ('3', 'c', NULL))"
+        " v(_id, letter, tag)"
     )
     plain = [FieldSpec("letter", "L", "text"), FieldSpec("tag", "T", "text", annotations={"multivalued": [","]})]
     data = Dataset(duck, "kw", plain, [])
@@ -63,7 +64,8 @@ def test_several_refines_on_one_field_are_anded_unless_disjunctive(duck):
 
 def test_hierarchical_refine_selects_the_subtree(duck):
     duck.execute(
-        "CREATE OR REPLACE TABLE places AS SELECT * FROM (VALUES ('1', 'France/Bretagne/Rennes'), ('2', 'France/Bretagne'), ('3', 'France/Normandie')) v(_id, path)"
+        "CREATE OR REPLACE TABLE places AS SELECT * FROM (VALUES ('1', 'France/Bretagne/Rennes'),"
+        " ('2', 'France/Bretagne'), ('3', 'France/Normandie')) v(_id, path)"
     )
     data = Dataset(duck, "places", [FieldSpec("path", "P", "text", annotations={"hierarchical": ["/"]})], [])
     assert data.count(refine=[("path", "France/Bretagne")]) == 2

@@ -2,7 +2,7 @@
 
 The default strategies work on any relation, without an index: they fold text (lower
 case, accents stripped), split it into words and compare words — French-aware in DuckDB
-(a plural `s`/`x` is dropped, then DuckDB's Snowball stemmer `stem(word, 'french')`), so
+(DuckDB's Snowball stemmer `stem(word, 'french')`, then a final plural `s`/`x` dropped), so
 "velo" finds "Vélos" and "velos" finds "vélo". The engine may provide another strategy
 (e.g. an indexed one for large tables) with the same five methods.
 
@@ -88,7 +88,8 @@ class FoldedWordSearch:
 
     dialect = "duckdb"
     WORDS = r"regexp_split_to_array(strip_accents(lower(:text)), '[^\p{L}\p{N}]+')"
-    NORMALISE = r"stem(regexp_replace(:word, '(.{3,})[sx]$', '\1'), 'french')"
+    # Snowball French keeps "velos" (an s after o stays): drop a plural s/x after stemming.
+    NORMALISE = r"regexp_replace(stem(:word, 'french'), '(.{3,})[sx]$', '\1')"
     HAS_ALL = "list_has_all(list_transform(:words, w -> :normalised), :wanted)"
     ANY_WORD = "list_bool_or(list_transform(:words, w -> :condition))"
     FUZZY = "levenshtein(w, :term) <= :distance OR :normalised_w = :normalised_term"
