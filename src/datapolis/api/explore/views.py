@@ -1,0 +1,218 @@
+"""The Explore API v2.1 endpoints (§2 of the reference). Thin: parse, check access, call services."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI, Path, Query
+from ninja.errors import ValidationError
+
+from datapolis.access.ratelimit import check_rate_limit
+from datapolis.api.explore import catalog as catalog_service
+from datapolis.api.explore import links
+from datapolis.api.explore.datasets import open_dataset, principal
+from datapolis.api.explore.errors import ApiError, NotFound, error_response, json_response
+from datapolis.api.explore.facets import FacetRequest, compute_facets, default_facets, parse_facet
+from datapolis.api.explore.params import (
+    DatasetParams,
+    FacetParams,
+    RecordParams,
+    RecordsParams,
+    query_spec,
+)
+from datapolis.api.explore.records import query_records, record_by_id, run_rows
+from datapolis.odsql import ODSQLError
+
+API_DESCRIPTION = """
+The Opendatasoft-compatible **Explore API v2.1** of this portal: apps written for
+`https://<domain>/api/explore/v2.1/` work here by changing only the base URL.
+
+Queries use **ODSQL** (`select`, `where`, `group_by`, `order_by`), facets refine results,
+exports stream whole datasets in many formats. Send an API key as `Authorization: Apikey KEY`
+or `?apikey=KEY` to see restricted datasets you have been granted.
+"""
+
+api = NinjaAPI(
+    title="Datapolis Explore API",
+    version="2.1",
+    description=API_DESCRIPTION,
+    urls_namespace="explore",
+    docs_url="/console",
+    openapi_url="/openapi.json",
+)
+
+
+@api.exception_handler(ApiError)
+def _api_error(request: HttpRequest, error: ApiError) -> HttpResponse:
+    return error_response(error)
+
+
+@api.exception_handler(ODSQLError)
+def _odsql_error(request: HttpRequest, error: ODSQLError) -> HttpResponse:
+    return json_response(error.to_dict(), status=400)
+
+
+@api.exception_handler(ValidationError)
+def _invalid_parameter(request: HttpRequest, error: ValidationError) -> HttpResponse:
+    first = error.errors[0] if error.errors else {}
+    name = str(first.get("loc", ("", "?"))[-1])
+    value = request.GET.get(name, "")
+    return error_response(
+        ApiError(f"Invalid value for {name} API parameter: {value!r} ({first.get('msg', 'invalid')}).")
+    )
+
+
+def route(path: str, **options: Any) -> Callable:
+    """Register a GET endpoint under both `path` and `path/` (clients append a slash)."""
+
+    def register(view: Callable) -> Callable:
+        guarded = _guarded(view)
+        api.get(path, **options)(guarded)
+        api.get(
+            path + "/", include_in_schema=False, operation_id=f"{options.get('operation_id', view.__name__)}_slash"
+        )(guarded)
+        return guarded
+
+    return register
+
+
+def _guarded(view: Callable) -> Callable:
+    """Count the call against the caller's rate limits before running the view."""
+    import functools
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        refused = check_rate_limit(principal(request), request.META.get("REMOTE_ADDR"))
+        if refused is not None:
+            return refused
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+# -- sources ------------------------------------------------------------------------
+
+
+@route("", operation_id="getSources", tags=["Sources"], summary="The sources of this API.")
+def sources(request: HttpRequest) -> HttpResponse:
+    return json_response({"links": links.sources(request)})
+
+
+@route("/catalog", operation_id="getCatalogLinks", tags=["Sources"], summary="The endpoints of the catalog source.")
+def catalog_root(request: HttpRequest) -> HttpResponse:
+    return json_response({"links": links.catalog(request)})
+
+
+# -- catalog ------------------------------------------------------------------------
+
+
+@route("/catalog/datasets", operation_id="getDatasets", tags=["Catalog"], summary="Query the catalog's datasets.")
+def datasets(request: HttpRequest, params: Query[RecordsParams]) -> HttpResponse:
+    total, results = catalog_service.query_datasets(request, params)
+    body: dict[str, Any] = {"total_count": total, "results": results}
+    if params.include_links:
+        body["_links"] = links.page(request, total, params)
+    return json_response(body)
+
+
+@route("/catalog/facets", operation_id="getDatasetsFacets", tags=["Catalog"], summary="Facets of the catalog.")
+def catalog_facets(request: HttpRequest, params: Query[FacetParams]) -> HttpResponse:
+    facets = [parse_facet(text) for text in params.facet]
+    return json_response({"_links": [], "facets": catalog_service.catalog_facets(request, params, facets)})
+
+
+@route("/catalog/datasets/{dataset_id}", operation_id="getDataset", tags=["Catalog"], summary="One dataset's metadata.")
+def dataset(request: HttpRequest, dataset_id: Path[str], params: Query[DatasetParams]) -> HttpResponse:
+    access = open_dataset(request, dataset_id, data=False)
+    if params.select:
+        body = catalog_service.select_metadata(request, access.view, params.select)
+    else:
+        body = catalog_service.dataset_object(access.view)
+    if params.include_links:
+        body["_links"] = links.dataset(request, dataset_id)
+    return json_response(body)
+
+
+# -- dataset ------------------------------------------------------------------------
+
+
+@route(
+    "/catalog/datasets/{dataset_id}/records",
+    operation_id="getRecords",
+    tags=["Dataset"],
+    summary="Query a dataset's records: filter, select, aggregate, sort, page.",
+)
+def records(request: HttpRequest, dataset_id: Path[str], params: Query[RecordsParams]) -> HttpResponse:
+    access = open_dataset(request, dataset_id)
+    total, results = query_records(access, params, with_ids=params.include_links)
+    body: dict[str, Any] = {"total_count": total, "results": results}
+    if params.include_links:
+        links.add_record_links(request, dataset_id, results)
+        body["_links"] = links.page(request, total, params)
+    return json_response(body)
+
+
+@route(
+    "/catalog/datasets/{dataset_id}/records/{record_id}",
+    operation_id="getRecord",
+    tags=["Dataset"],
+    summary="One record by its id.",
+)
+def record(
+    request: HttpRequest, dataset_id: Path[str], record_id: Path[str], params: Query[RecordParams]
+) -> HttpResponse:
+    access = open_dataset(request, dataset_id)
+    return json_response(record_by_id(access, record_id, params))
+
+
+@route(
+    "/catalog/datasets/{dataset_id}/facets",
+    operation_id="getRecordsFacets",
+    tags=["Dataset"],
+    summary="Facets of a dataset: values and counts under the filters.",
+)
+def dataset_facets(request: HttpRequest, dataset_id: Path[str], params: Query[FacetParams]) -> HttpResponse:
+    access = open_dataset(request, dataset_id)
+    facets = [parse_facet(text) for text in params.facet] or default_facets(access.fields, access.visible_fields)
+    if not access.has_data:
+        return json_response({"_links": [], "facets": [{"name": facet.name, "facets": []} for facet in facets]})
+    spec = query_spec(params, restrictions=access.row_filters, visible_fields=access.visible_fields)
+    facet_request = FacetRequest(spec, access.fields, access.relation(), run_rows)
+    return json_response({"_links": [], "facets": compute_facets(facet_request, facets)})
+
+
+@route(
+    "/catalog/datasets/{dataset_id}/attachments",
+    operation_id="getDatasetAttachments",
+    tags=["Dataset"],
+    summary="A dataset's attached files.",
+)
+def attachments(request: HttpRequest, dataset_id: Path[str]) -> HttpResponse:
+    access = open_dataset(request, dataset_id, data=False)
+    items = [
+        {
+            "href": links.absolute(request, f"catalog/datasets/{dataset_id}/attachments/{item.attachment_id}"),
+            "metas": {"mime-type": item.mimetype, "title": item.title, "id": item.attachment_id},
+        }
+        for item in access.dataset.attachments.all()
+    ]
+    return json_response({"_links": [], "attachments": items})
+
+
+@route(
+    "/catalog/datasets/{dataset_id}/attachments/{attachment_id}",
+    operation_id="getDatasetAttachment",
+    tags=["Dataset"],
+    summary="Download an attached file.",
+)
+def attachment(request: HttpRequest, dataset_id: Path[str], attachment_id: Path[str]) -> HttpResponse:
+    from django.http import FileResponse
+
+    access = open_dataset(request, dataset_id, data=False)
+    item = access.dataset.attachments.filter(attachment_id=attachment_id).first()
+    if item is None:
+        raise NotFound(f"Unknown attachment: {attachment_id}")
+    return FileResponse(item.file.open("rb"), content_type=item.mimetype, as_attachment=True,
+                        filename=item.file.name.rsplit("/", 1)[-1])  # fmt: skip
