@@ -48,8 +48,8 @@ def test_exclude_keeps_nulls(no2):
 
 def test_several_refines_on_one_field_are_anded_unless_disjunctive(duck):
     duck.execute(
-        "CREATE OR REPLACE TABLE kw AS SELECT * FROM (VALUES ('1', 'a', ['x', 'y']), ('2', 'b', ['y']), ('3', 'c', NULL))"
-        " v(_id, letter, tag)"
+        "CREATE OR REPLACE TABLE kw AS SELECT * FROM (VALUES ('1', 'a', ['x', 'y']), ('2', 'b', ['y']),"
+        " ('3', 'c', NULL)) v(_id, letter, tag)"
     )
     plain = [FieldSpec("letter", "L", "text"), FieldSpec("tag", "T", "text", annotations={"multivalued": [","]})]
     data = Dataset(duck, "kw", plain, [])
