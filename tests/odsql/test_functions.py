@@ -53,7 +53,10 @@ def test_date_format_patterns(no2):
         lang="fr",
     )
     assert rows
-    months = "janvier février mars avril mai juin juillet août septembre octobre novembre décembre".split()
+    months = [
+        "janvier", "février", "mars", "avril", "mai", "juin",
+        "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+    ]  # fmt: skip
     days = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
     for row in rows:
         day = datetime.fromisoformat(row["day"]).date()
