@@ -88,6 +88,7 @@ class FacetRequest:
 
 
 def compute_facets(request: FacetRequest, facets: Sequence[Facet]) -> list[dict[str, Any]]:
+    request = replace(request, schema=_with_facet_options(request.schema, facets))
     by_name = {spec.name: spec for spec in request.schema}
     visible = request.base.visible_fields
     results = []
@@ -99,6 +100,20 @@ def compute_facets(request: FacetRequest, facets: Sequence[Facet]) -> list[dict[
             raise ApiError(f"Facets are not available on the geographic field {facet.name}", error_code="ODSQLError")
         results.append({"name": facet.name, "facets": _facet_values(request, facet, spec)})
     return results
+
+
+def _with_facet_options(schema: Sequence[FieldSpec], facets: Sequence[Facet]) -> list[FieldSpec]:
+    """`facet(name=f, disjunctive=...)` overrides f's annotation, for counts and refines alike."""
+    options = {facet.name: facet.disjunctive for facet in facets if facet.disjunctive is not None}
+    result = []
+    for spec in schema:
+        if spec.name in options:
+            annotations = {key: value for key, value in spec.annotations.items() if key != "disjunctive"}
+            if options[spec.name]:
+                annotations["disjunctive"] = []
+            spec = replace(spec, annotations=annotations)
+        result.append(spec)
+    return result
 
 
 def default_facets(schema: Sequence[FieldSpec], visible: frozenset[str] | None) -> list[Facet]:

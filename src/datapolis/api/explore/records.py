@@ -71,8 +71,14 @@ def _count(spec: QuerySpec, schema: list[FieldSpec], relation: str) -> int:
 
 def record_by_id(access: DatasetAccess, record_id: str, params: RecordParams) -> dict[str, Any]:
     """One record, if the caller's row filters let them see it."""
-    spec = query_spec(params, restrictions=access.row_filters, visible_fields=access.visible_fields, limit=1)
-    spec.select = params.select
+    spec = QuerySpec(
+        select=params.select,
+        limit=1,
+        timezone=params.timezone or "UTC",
+        lang=params.lang or "fr",
+        restrictions=access.row_filters,
+        visible_fields=access.visible_fields,
+    )
     if not access.has_data:
         raise NotFound(f"Unknown record: {record_id}")
     # The id is a bound parameter of a sub-select; the row filters still apply around it.
