@@ -28,7 +28,8 @@ from datapolis.ingest.relation import StagedColumn, Staging, new_name
 DELIMITERS = (",", ";", "\t", "|")
 SAMPLE_BYTES = 1 << 20
 SAMPLE_RECORDS = 200
-MAX_LINE_SIZE = 64 << 20  # GeoJSON shapes in cells make long lines
+MAX_LINE_SIZE = 8 << 20  # GeoJSON shapes in cells make long lines
+BUFFER_SIZE = 4 * MAX_LINE_SIZE  # DuckDB reads in buffers this size, one per thread
 # A line holding nothing but a stray byte order mark or spaces is a blank line, not a row.
 _NOT_BLANK_LINE = "NOT (error_type = 'MISSING COLUMNS' AND trim(replace(csv_line, chr(65279), ''), ' \t\r\n') = '')"
 _FOUND_CELLS = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
@@ -113,7 +114,7 @@ def _records(text: str, delimiter: str, truncated: bool) -> list[_Record]:
                 return records
     except csv.Error:
         pass
-    if truncated and records:
+    if truncated and len(records) > 1:
         records.pop()  # may be cut in the middle
     return records
 
@@ -190,9 +191,9 @@ def _load(con: duckdb.DuckDBPyConnection, path: Path, readable: Path, dialect: D
         con.execute(
             f"CREATE TEMP TABLE {quote_identifier(table)} AS SELECT * FROM read_csv(?, auto_detect = false, "
             f"header = false, skip = ?, columns = {columns}, delim = ?, quote = '\"', escape = '\"', "
-            f"strict_mode = true, null_padding = false, max_line_size = ?, store_rejects = true, "
+            f"strict_mode = true, null_padding = false, max_line_size = ?, buffer_size = ?, store_rejects = true, "
             f"rejects_table = ?, rejects_scan = ?)",
-            [str(readable), dialect.skip_lines, dialect.delimiter, MAX_LINE_SIZE, rejects, scan_table],
+            [str(readable), dialect.skip_lines, dialect.delimiter, MAX_LINE_SIZE, BUFFER_SIZE, rejects, scan_table],
         )
     except duckdb.Error as error:
         raise IngestError(

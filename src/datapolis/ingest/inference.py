@@ -93,6 +93,15 @@ class Conversion:
     def sql(self, v: str) -> str:
         return _SQL[self.key](v)
 
+    def verified_sql(self, v: str) -> str:
+        """The same values, faster, for a column whose every value `sql` was checked to accept.
+
+        A plain cast is tried first and the guarded conversion only where it fails: on
+        values that passed the guard, both give the same result.
+        """
+        fast = _FAST.get(self.key)
+        return fast(v, self.sql(v)) if fast else self.sql(v)
+
 
 def _int(v: str) -> str:
     cleaned = f"regexp_replace({v}, {quote_literal(_SEP)}, '', 'g')"
@@ -171,6 +180,17 @@ _SQL = {
     "geo_point_text": _latlon_text,
     "geojson_text": _geojson_text,
     "wkt_text": _wkt_text,
+}
+
+_FAST = {
+    "int": lambda v, full: f"coalesce(TRY_CAST({v} AS BIGINT), {full})",
+    "double_point": lambda v, full: f"coalesce(TRY_CAST({v} AS DOUBLE), {full})",
+    # a dot is a thousands separator in this style: only dot-free values take the short way
+    "double_comma": lambda v, full: (
+        f"(CASE WHEN contains({v}, '.') THEN {full} "
+        f"ELSE coalesce(TRY_CAST(replace({v}, ',', '.') AS DOUBLE), {full}) END)"
+    ),
+    "date_iso": lambda v, full: f"coalesce(TRY_CAST({v} AS DATE), {full})",
 }
 
 # In priority order: the first conversion that accepts every value wins.

@@ -102,7 +102,7 @@ def build(con: duckdb.DuckDBPyConnection, staging: Staging, options: ReadOptions
 def _inferred(column: StagedColumn, conversion: inference.Conversion | None) -> tuple[FieldType, str]:
     if conversion is None:
         return "text", f"NULLIF({quote_identifier(column.column)}, '')"
-    return conversion.type, conversion.sql(inference.value_expression(column.column))
+    return conversion.type, conversion.verified_sql(inference.value_expression(column.column))
 
 
 def _forced_types(staging: Staging, names: list[str], options: ReadOptions) -> dict[str, FieldType]:
@@ -159,7 +159,7 @@ def _forced(
     for key in keys:
         conversion = inference.CONVERSIONS[key]
         if not inference.rejected_count(con, staging.table, column.column, conversion):
-            return field_type, conversion.sql(inference.value_expression(column.column))
+            return field_type, conversion.verified_sql(inference.value_expression(column.column))
     rejected = inference.first_rejected(con, staging.table, column.column, inference.CONVERSIONS[keys[0]])
     assert rejected is not None
     index, value = rejected
