@@ -66,6 +66,7 @@ def test_positions_count_lines(compile_with):
         ("select", "sum(max(niveau))", "aggregations cannot be nested", 5),
         ("order_by", "count(*)", "sorting by an aggregation needs an aggregation", 1),
         ("order_by", "random(x)", "random() expects an integer seed", 1),
+        ("order_by", "station, 0", "order_by expects a field, an alias, an aggregation or random()", 10),
         ("group_by", "range(station, 10)", "range() expects a number or date field", 7),
         ("group_by", "range(day, 2 M)", "ranges of months only support a width of 1", 12),
         ("group_by", "range(day, 1 lightyear)", "unknown range unit", 12),

@@ -76,16 +76,19 @@ def compile_query(
     *,
     search: SearchStrategy | None = None,
     record_id_column: str | None = RECORD_ID_COLUMN,
+    storage_values: bool = False,
 ) -> CompiledQuery:
     """The SQL of a records query (select, where, group_by, order_by, limit, offset...).
 
     `relation_sql` is written as is in the FROM clause (it comes from the engine, never from
     a request). `record_id_column` names the column random() orders records by.
+    With `storage_values` (for exports), result columns are named by their API names and
+    keep their storage types (geo_shape as GEOMETRY) instead of values shaped for JSON.
     """
     checked = check_query(spec, schema)
     context = make_context(spec)
     printer = Printer(dialect, context, search)
-    builder = _QueryBuilder(checked, printer, record_id_column)
+    builder = _QueryBuilder(checked, printer, record_id_column, storage_values=storage_values)
     select = builder.select()
     if spec.limit is not None and spec.limit >= 0:
         select = select.limit(exp.Literal.number(int(spec.limit)), copy=False)
@@ -153,13 +156,19 @@ def _render(query: exp.Expression, dialect: str, relation_sql: str) -> str:
 
 
 class _QueryBuilder:
-    def __init__(self, checked: CheckedQuery, printer: Printer, record_id_column: str | None) -> None:
+    def __init__(
+        self, checked: CheckedQuery, printer: Printer, record_id_column: str | None, *, storage_values: bool = False
+    ) -> None:
         self.checked = checked
         self.printer = printer
         self.record_id_column = record_id_column
+        self.storage_values = storage_values
         self.group_outputs = {key.output: key for key in checked.group_keys}
+        self.api_names = _unique([output.name for output in checked.outputs])
 
     def sql_name(self, index: int, output: Output) -> str:
+        if self.storage_values:
+            return self.api_names[index]
         expr = output.expr
         if isinstance(expr, ast.Field) and expr.spec is not None and output.name == expr.spec.name:
             return expr.spec.name
@@ -167,7 +176,7 @@ class _QueryBuilder:
 
     def output_value(self, index: int, output: Output) -> exp.Expression:
         value = self.printer.group_value(output.expr) if index in self.group_outputs else self.printer.expr(output.expr)
-        if output.value_type.kind == "geo_shape":
+        if output.value_type.kind == "geo_shape" and not self.storage_values:
             value = exp.Anonymous(this="ST_AsGeoJSON", expressions=[value])
         return value
 
@@ -245,6 +254,18 @@ class _QueryBuilder:
                 )
             )
         return columns
+
+
+def _unique(names: list[str]) -> list[str]:
+    taken: set[str] = set()
+    result = []
+    for name in names:
+        candidate, n = name, 2
+        while candidate in taken:
+            candidate, n = f"{name}_{n}", n + 1
+        taken.add(candidate)
+        result.append(candidate)
+    return result
 
 
 # Decoding -------------------------------------------------------------------------

@@ -264,6 +264,9 @@ class _QueryChecker:
                 continue
             checked = self.checker.value(expr)
             target = _unalias(checked)
+            if isinstance(target, ast.Literal):
+                # A constant sorts nothing, and SQL would read a number as a column position.
+                raise self.checker.error("order_by expects a field, an alias, an aggregation or random()", expr)
             if checked.value_type.is_geo:
                 raise self.checker.error("cannot sort by a geo value", expr)
             aggregated = contains_aggregate(target)
