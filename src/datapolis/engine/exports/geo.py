@@ -68,7 +68,7 @@ def build_shp(request: ExportRequest, folder: Path) -> Output:
         try:
             copy(con)
         except duckdb.Error as error:
-            if "geometry type" in str(error).lower():
+            if "geometry" in str(error).lower():
                 raise ExportError(f"a Shapefile holds one kind of geometry: {error}") from error
             raise
         with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
@@ -90,9 +90,10 @@ def build_fgb(request: ExportRequest, folder: Path) -> Output:
 
 def build_kml(request: ExportRequest, folder: Path) -> Output:
     """KML is WGS84 by definition: `epsg` does not apply."""
+    request = request.in_wgs84()
     names = [column.name for column in request.columns]
     path = folder / f"{request.options.layer_name}.kml"
-    select = _gdal_select(request, names, epsg=WGS84, typed_dates=False)
+    select = _gdal_select(request, names, epsg=request.options.epsg, typed_dates=False)
     dataset_options = ()
     if request.options.name_field:
         dataset_options = (f"NameField={_field(request, request.options.name_field).name}",)
@@ -130,6 +131,7 @@ def build_gpx(request: ExportRequest, folder: Path) -> Output:
     lines); with `use_extension` every field is also in <extensions>, as GDAL writes
     them, otherwise the description lists every field when no list is given.
     """
+    request = request.in_wgs84()
     options = request.options
     geo = request.geo_column
     if geo.type == "geo_point_2d":

@@ -126,7 +126,7 @@ def _xml_attribute(text: str) -> str:
 
 def build_jsonld(request: ExportRequest, folder: Path) -> Output:
     context: dict[str, object] = {"@vocab": _vocabulary(request)}
-    projection = []
+    projection = ["'Record' AS \"@type\""]
     for column, name in _named_columns(request):
         datatype = DATATYPES.get(column.type)
         if datatype and column.type not in {"int", "double", "boolean"}:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from datapolis.engine.exports.columns import ExportColumn, first_geo_column
-from datapolis.engine.exports.options import ExportError, ExportOptions
+from datapolis.engine.exports.options import WGS84, ExportError, ExportOptions
 from datapolis.engine.exports.stream import Writer
 from datapolis.engine.exports.values import bind_option_variables, source
 from datapolis.engine.sql import quote_literal
@@ -34,6 +34,10 @@ class ExportRequest:
         if column is None:
             raise ExportError("this format needs a geo_point_2d or geo_shape field")
         return column
+
+    def in_wgs84(self) -> ExportRequest:
+        """The same request for a format defined in WGS84 (KML, GPX, OV2), where `epsg` does not apply."""
+        return replace(self, options=replace(self.options, epsg=WGS84))
 
     def select(self, projection: str, where: str | None = None) -> str:
         condition = f" WHERE {where}" if where else ""

@@ -150,9 +150,9 @@ class ExportStream:
     # -- reading the file ------------------------------------------------------------
 
     def _file_chunks(self) -> Iterator[bytes]:
+        """The prefix, the file's bytes as they are written, then the suffix."""
         output, job = self._output, self._job
-        if output.prefix:
-            yield output.prefix
+        pending = output.prefix  # sent with the first bytes of the file, not on its own
         if not output.progressive:
             job.done.wait()
         while not output.path.exists() and not job.done.wait(POLL_SECONDS):
@@ -163,15 +163,16 @@ class ExportStream:
                     finished = job.done.is_set()
                     chunk = file.read(READ_SIZE)
                     if chunk:
-                        yield chunk
+                        yield pending + chunk
+                        pending = b""
                     elif finished:
                         break
                     else:
                         job.done.wait(POLL_SECONDS)
         if job.error is not None:
             raise _as_export_error(job.error)
-        if output.suffix:
-            yield output.suffix
+        if pending + output.suffix:
+            yield pending + output.suffix
 
 
 def _gzipped(chunks: Iterator[bytes]) -> Iterator[bytes]:

@@ -21,6 +21,7 @@ _POI_HEAD = struct.Struct("<BIii")
 def build_ov2(request: ExportRequest, folder: Path) -> Output:
     """Each row's point (geo_point_2d, or a point on the geo_shape) named by `name_field`,
     else by the first text field."""
+    request = request.in_wgs84()
     options = request.options
     geo = request.geo_column
     if geo.type == "geo_point_2d":
