@@ -23,7 +23,7 @@ def api(db, catalog_store: Store) -> Callable[..., Any]:
 
     def get(path: str, **params: Any):
         response = client.get(BASE + path, params, HTTP_HOST="data.example.fr")
-        if response.get("Content-Type", "").startswith("application/json"):
+        if not response.streaming and response.get("Content-Type", "").startswith("application/json"):
             response.data = response.json()
         return response
 

@@ -65,3 +65,9 @@ def add_record_links(request: HttpRequest, dataset_id: str, results: list[dict[s
                 link(absolute(request, f"catalog/datasets/{dataset_id}/records/{result['_id']}"), "self"),
                 link(absolute(request, f"catalog/datasets/{dataset_id}"), "dataset"),
             ]
+
+
+def export_formats(request: HttpRequest, path: str) -> list[dict[str, str]]:
+    from datapolis.engine.exports import FORMATS
+
+    return [link(absolute(request, f"{path}/{name}"), name) for name in FORMATS]

@@ -14,9 +14,11 @@ from datapolis.api.explore import catalog as catalog_service
 from datapolis.api.explore import links
 from datapolis.api.explore.datasets import open_dataset, principal
 from datapolis.api.explore.errors import ApiError, NotFound, error_response, json_response
+from datapolis.api.explore.exports import export_records
 from datapolis.api.explore.facets import FacetRequest, compute_facets, default_facets, parse_facet
 from datapolis.api.explore.params import (
     DatasetParams,
+    ExportParams,
     FacetParams,
     RecordParams,
     RecordsParams,
@@ -216,3 +218,27 @@ def attachment(request: HttpRequest, dataset_id: Path[str], attachment_id: Path[
         raise NotFound(f"Unknown attachment: {attachment_id}")
     return FileResponse(item.file.open("rb"), content_type=item.mimetype, as_attachment=True,
                         filename=item.file.name.rsplit("/", 1)[-1])  # fmt: skip
+
+
+@route(
+    "/catalog/datasets/{dataset_id}/exports",
+    operation_id="listDatasetExportFormats",
+    tags=["Dataset"],
+    summary="The export formats of a dataset.",
+)
+def dataset_exports(request: HttpRequest, dataset_id: Path[str]) -> HttpResponse:
+    open_dataset(request, dataset_id)
+    return json_response({"_links": links.export_formats(request, f"catalog/datasets/{dataset_id}/exports")})
+
+
+@route(
+    "/catalog/datasets/{dataset_id}/exports/{format}",
+    operation_id="exportRecords",
+    tags=["Dataset"],
+    summary="Export a dataset's records, streamed: csv, json, jsonl, geojson, xlsx, parquet, shp, kml, gpx, fgb...",
+)
+def dataset_export(
+    request: HttpRequest, dataset_id: Path[str], format: Path[str], params: Query[ExportParams]
+) -> HttpResponse:
+    access = open_dataset(request, dataset_id)
+    return export_records(request, access, format, params)
