@@ -4,8 +4,8 @@ Every conversion below is a SQL expression that yields the field's storage value
 NULL when the text does not fit: it never raises, so the relation handed to the store
 never fails when scanned. A column gets the first type, in `_CANDIDATES` order, whose
 conversion accepts every non-empty value: first judged on a sample of rows, then
-verified on the whole column (a column that fails verification is judged again on
-all its rows). See docs/ingest.md for the rules.
+checked on the whole column while the typed rows are written (a column that loses a
+value there is judged again on all its rows). See docs/ingest.md for the rules.
 """
 
 from __future__ import annotations
@@ -262,19 +262,24 @@ class TextColumn:
 _NOT_FROM_STRINGS = {"boolean_words", "boolean_digits", "date_compact", "int", "double_point", "double_comma"}
 
 
-def infer_conversions(
+def sample_conversions(
     con: duckdb.DuckDBPyConnection, table: str, columns: list[TextColumn], row_count: int
 ) -> dict[str, Conversion | None]:
-    """The conversion of each text column (None: stays text), checked on every row."""
+    """The conversion of each text column (None: stays text), judged on a sample of the rows.
+
+    The caller checks the choice on every row while converting (see relation.build) and
+    asks full_conversions() again for the columns where a value did not fit.
+    """
     if not columns:
         return {}
-    sample = _sample_relation(table, row_count)
-    chosen = _choose(con, sample, columns)
-    failing = _verify(con, table, chosen)
-    if failing:
-        again = _choose(con, quote_identifier(table), [c for c in columns if c.column in failing])
-        chosen.update(again)
-    return chosen
+    return _choose(con, _sample_relation(table, row_count), columns)
+
+
+def full_conversions(
+    con: duckdb.DuckDBPyConnection, table: str, columns: list[TextColumn]
+) -> dict[str, Conversion | None]:
+    """The conversion of each column, judged on all its rows."""
+    return _choose(con, quote_identifier(table), columns) if columns else {}
 
 
 def _sample_relation(table: str, row_count: int) -> str:
@@ -356,21 +361,6 @@ def _families(con: duckdb.DuckDBPyConnection, normalised: str, columns: list[Tex
                 keys |= members
         families[column.column] = keys
     return families
-
-
-def _verify(con: duckdb.DuckDBPyConnection, table: str, chosen: dict[str, Conversion | None]) -> set[str]:
-    """The columns whose chosen conversion rejects some value of the full table."""
-    checks = [(column, conversion) for column, conversion in chosen.items() if conversion is not None]
-    if not checks:
-        return set()
-    normalised = _normalised(quote_identifier(table), [column for column, _ in checks])
-    aggregates = [
-        f"count({quote_identifier(column)}) - count({conversion.sql(quote_identifier(column))})"
-        for column, conversion in checks
-    ]
-    row = con.execute(f"SELECT {', '.join(aggregates)} FROM {normalised}").fetchone()
-    assert row is not None
-    return {column for (column, _), rejected in zip(checks, row, strict=True) if rejected}
 
 
 def first_rejected(

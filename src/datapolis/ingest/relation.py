@@ -65,32 +65,37 @@ class _Field:
 
 
 def build(con: duckdb.DuckDBPyConnection, staging: Staging, options: ReadOptions) -> Prepared:
-    """Name, type and assemble the fields; create the view; return what the store needs."""
+    """Name, type and assemble the fields; materialise them; return what the store needs."""
     taken: set[str] = set()
     names = [normalise_field_name(column.label, taken) for column in staging.columns]
-    forced = _forced_types(staging, names, options)
+    forced_types = _forced_types(staging, names, options)
+    forced = {
+        name: _forced(con, staging, column, name, position, forced_types[name])
+        for position, (column, name) in enumerate(zip(staging.columns, names, strict=True), start=1)
+        if name in forced_types
+    }
     to_infer = [
         inference.TextColumn(column.column, column.label, column.textual)
         for column, name in zip(staging.columns, names, strict=True)
         if column.type is None and name not in forced
     ]
-    conversions = inference.infer_conversions(con, staging.table, to_infer, staging.row_count)
-    fields: list[_Field] = []
-    for position, (column, name) in enumerate(zip(staging.columns, names, strict=True), start=1):
-        if name in forced:
-            field_type, expression = _forced(con, staging, column, name, position, forced[name])
-        elif column.type is None:
-            conversion = conversions.get(column.column)
-            field_type, expression = _inferred(column, conversion)
-        else:
-            field_type, expression = column.type, quote_identifier(column.column)
-        fields.append(_Field(FieldSpec(name, column.label, field_type), expression, column))
-    derived = _derived_point(con, staging, fields, options, taken)
+    conversions = inference.sample_conversions(con, staging.table, to_infer, staging.row_count)
+    while True:
+        fields = _fields(staging, names, forced, conversions)
+        typed, failing = _materialise(con, staging, fields, conversions)
+        if not failing:
+            break
+        # the sample missed a value: judge those columns on all their rows (they then pass)
+        con.execute(f"DROP TABLE {quote_identifier(typed)}")
+        conversions.update(inference.full_conversions(con, staging.table, [c for c in to_infer if c.column in failing]))
+    con.execute(f"DROP TABLE {quote_identifier(staging.table)}")
+    fields = [_Field(f.spec, quote_identifier(f.spec.name), f.staged) for f in fields]
+    derived = _derived_point(con, typed, fields, options, taken, staging.source)
     if derived is not None:
         fields.append(derived)
     view = new_name("ingest_view")
     select = ", ".join(f"{f.expression} AS {quote_identifier(f.spec.name)}" for f in fields)
-    con.execute(f"CREATE TEMP VIEW {quote_identifier(view)} AS SELECT {select} FROM {quote_identifier(staging.table)}")
+    con.execute(f"CREATE TEMP VIEW {quote_identifier(view)} AS SELECT {select} FROM {quote_identifier(typed)}")
     source = {**staging.source, "rows": staging.row_count}
     if options.original_name:
         source["original_name"] = options.original_name
@@ -99,10 +104,58 @@ def build(con: duckdb.DuckDBPyConnection, staging: Staging, options: ReadOptions
     return Prepared(view, [f.spec for f in fields], source)
 
 
+def _fields(
+    staging: Staging,
+    names: list[str],
+    forced: dict[str, tuple[FieldType, str]],
+    conversions: dict[str, inference.Conversion | None],
+) -> list[_Field]:
+    fields = []
+    for column, name in zip(staging.columns, names, strict=True):
+        if name in forced:
+            field_type, expression = forced[name]
+        elif column.type is None:
+            field_type, expression = _inferred(column, conversions.get(column.column))
+        else:
+            field_type, expression = column.type, quote_identifier(column.column)
+        fields.append(_Field(FieldSpec(name, column.label, field_type), expression, column))
+    return fields
+
+
+def _materialise(
+    con: duckdb.DuckDBPyConnection,
+    staging: Staging,
+    fields: list[_Field],
+    conversions: dict[str, inference.Conversion | None],
+) -> tuple[str, set[str]]:
+    """One pass writes the typed rows and tells which inferred columns lost a value (the check)."""
+    checked = [f for f in fields if f.staged is not None and conversions.get(f.staged.column) is not None]
+    flags = {f.spec.name: f"_present_{index}" for index, f in enumerate(checked)}
+    columns = [f"{f.expression} AS {quote_identifier(f.spec.name)}" for f in fields]
+    columns += [
+        f"({inference.value_expression(f.staged.column)} IS NOT NULL) AS {flags[f.spec.name]}"
+        for f in checked
+        if f.staged is not None
+    ]
+    typed = new_name("ingest_typed")
+    con.execute(
+        f"CREATE TEMP TABLE {quote_identifier(typed)} AS SELECT {', '.join(columns)} "
+        f"FROM {quote_identifier(staging.table)}"
+    )
+    if not checked:
+        return typed, set()
+    lost = [
+        f"count(*) FILTER (WHERE {flags[f.spec.name]} AND {quote_identifier(f.spec.name)} IS NULL)" for f in checked
+    ]
+    row = con.execute(f"SELECT {', '.join(lost)} FROM {quote_identifier(typed)}").fetchone()
+    assert row is not None
+    return typed, {f.staged.column for f, count in zip(checked, row, strict=True) if count and f.staged}
+
+
 def _inferred(column: StagedColumn, conversion: inference.Conversion | None) -> tuple[FieldType, str]:
     if conversion is None:
         return "text", f"NULLIF({quote_identifier(column.column)}, '')"
-    return conversion.type, conversion.verified_sql(inference.value_expression(column.column))
+    return conversion.type, conversion.sql(inference.value_expression(column.column))
 
 
 def _forced_types(staging: Staging, names: list[str], options: ReadOptions) -> dict[str, FieldType]:
@@ -187,24 +240,29 @@ def _as_text(column: StagedColumn) -> str:
 
 
 def _derived_point(
-    con: duckdb.DuckDBPyConnection, staging: Staging, fields: list[_Field], options: ReadOptions, taken: set[str]
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    fields: list[_Field],
+    options: ReadOptions,
+    taken: set[str],
+    source: dict[str, Any],
 ) -> _Field | None:
     """A geo_point_2d from a latitude/longitude pair, or from projected X/Y when an EPSG is declared."""
     if any(f.spec.type == "geo_point_2d" for f in fields):
         return None
     numeric = [f for f in fields if f.spec.type in ("int", "double")]
     pair = _pair(numeric, _LAT_WORDS, _LON_WORDS)
-    if pair is not None and _within(con, staging, pair, (-90.0, 90.0), (-180.0, 180.0)):
+    if pair is not None and _within(con, table, pair, (-90.0, 90.0), (-180.0, 180.0)):
         lat, lon = pair
         expression = _point_expression(f"CAST({lon.expression} AS DOUBLE)", f"CAST({lat.expression} AS DOUBLE)")
-        staging.source["geo_point_2d"] = {"from": [lat.spec.name, lon.spec.name]}
+        source["geo_point_2d"] = {"from": [lat.spec.name, lon.spec.name]}
         name = normalise_field_name(GEO_POINT_NAME, taken)
         return _Field(FieldSpec(name, GEO_POINT_LABEL, "geo_point_2d"), expression)
     if options.epsg and options.epsg != 4326:
         pair = _pair(numeric, _Y_WORDS, _X_WORDS)
-        if pair is not None and _projected_ok(con, staging, pair, options.epsg):
+        if pair is not None and _projected_ok(con, table, pair, options.epsg):
             y, x = pair
-            staging.source["geo_point_2d"] = {"from": [x.spec.name, y.spec.name], "epsg": options.epsg}
+            source["geo_point_2d"] = {"from": [x.spec.name, y.spec.name], "epsg": options.epsg}
             name = normalise_field_name(GEO_POINT_NAME, taken)
             return _Field(FieldSpec(name, GEO_POINT_LABEL, "geo_point_2d"), _reprojected(x, y, options.epsg))
     return None
@@ -248,7 +306,7 @@ def _rest(f: _Field, words: set[str]) -> tuple[str, ...] | None:
 
 def _within(
     con: duckdb.DuckDBPyConnection,
-    staging: Staging,
+    table: str,
     pair: tuple[_Field, _Field],
     first_range: tuple[float, float],
     second_range: tuple[float, float],
@@ -256,7 +314,7 @@ def _within(
     first, second = pair
     row = con.execute(
         f"SELECT min({first.expression}), max({first.expression}), min({second.expression}), "
-        f"max({second.expression}) FROM {quote_identifier(staging.table)}"
+        f"max({second.expression}) FROM {quote_identifier(table)}"
     ).fetchone()
     if row is None or None in row:
         return False
@@ -264,15 +322,15 @@ def _within(
     return first_range[0] <= low1 <= high1 <= first_range[1] and second_range[0] <= low2 <= high2 <= second_range[1]
 
 
-def _projected_ok(con: duckdb.DuckDBPyConnection, staging: Staging, pair: tuple[_Field, _Field], epsg: int) -> bool:
+def _projected_ok(con: duckdb.DuckDBPyConnection, table: str, pair: tuple[_Field, _Field], epsg: int) -> bool:
     """Lambert-93 values must lie in France; other projections must land on valid lon/lat."""
     y, x = pair
     if epsg == 2154:
-        return _within(con, staging, (x, y), _LAMBERT93_X, _LAMBERT93_Y)
+        return _within(con, table, (x, y), _LAMBERT93_X, _LAMBERT93_Y)
     point = _reprojected(x, y, epsg)
     row = con.execute(
         f"SELECT min(p.lon), max(p.lon), min(p.lat), max(p.lat) FROM (SELECT {point} AS p "
-        f"FROM {quote_identifier(staging.table)})"
+        f"FROM {quote_identifier(table)})"
     ).fetchone()
     if row is None or None in row:
         return False
