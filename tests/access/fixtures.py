@@ -2,10 +2,10 @@
 
 `build_matrix()` makes, on a fresh database (and lake, when `with_data`):
 
-datasets (all with fields id, commune, population, secret and the five rows of ROWS):
+datasets (all with fields id, commune, population, secret, geo and the five rows of ROWS):
   public      public, on the main portal
   restricted  restricted, on the main portal; the partner's grant on it has expired
-  filtered    restricted; group "agents-meudon" sees commune = "Meudon" and fields id, commune, population
+  filtered    restricted; group "agents-meudon" sees commune = "Meudon" and every field but secret
   shared      public, on the main portal, shared to meudon.data.example.fr with commune = "Meudon"
 
 principals: anonymous, reader (no grant), member (of agents-meudon), partner (expired
@@ -32,17 +32,18 @@ from datapolis.portals.services import create_portal, share_dataset
 
 MAIN_HOST = "data.example.fr"
 MEUDON_HOST = "meudon.data.example.fr"
-FIELDS = ("id", "commune", "population", "secret")
+FIELDS = ("id", "commune", "population", "secret", "geo")
+FIELD_TYPES = {"id": "int", "commune": "text", "population": "int", "secret": "text", "geo": "geo_point_2d"}
 ROWS = [
-    (1, "Meudon", 100, "a"),
-    (2, "Meudon", 200, "b"),
-    (3, "Clamart", 300, "c"),
-    (4, "Sèvres", 400, "d"),
-    (5, "Clamart", 500, "e"),
+    (1, "Meudon", 100, "secret-one", "48.8130,2.2380"),
+    (2, "Meudon", 200, "secret-two", "48.8070,2.2410"),
+    (3, "Clamart", 300, "secret-three", "48.8000,2.2660"),
+    (4, "Sèvres", 400, "secret-four", "48.8240,2.2110"),
+    (5, "Clamart", 500, "secret-five", "48.7960,2.2580"),
 ]
 MEUDON_FILTER = 'commune = "Meudon"'
 MEUDON_ROWS = [row for row in ROWS if row[1] == "Meudon"]
-FILTERED_FIELDS = frozenset({"id", "commune", "population"})
+FILTERED_FIELDS = frozenset({"id", "commune", "population", "geo"})
 PASSWORD = "correct horse battery staple"
 ROLES = ("anonymous", "reader", "member", "partner", "publisher", "admin")
 
@@ -81,9 +82,7 @@ def make_dataset(dataset_id: str, visibility: str, producer: str, csv_path: Path
         dataset_id=dataset_id, title=dataset_id, visibility=visibility, producer=producer, status=Status.PUBLISHED
     )
     for position, name in enumerate(FIELDS):
-        Field.objects.create(
-            dataset=dataset, position=position, name=name, label=name, type="int" if name != "commune" else "text"
-        )
+        Field.objects.create(dataset=dataset, position=position, name=name, label=name, type=FIELD_TYPES[name])
     return dataset
 
 
