@@ -49,4 +49,4 @@ def test_offsets_follow_the_timezone(con, temp_dir, fmt, timezone):
 def test_paris_summer_and_winter_offsets(con, temp_dir):
     values = exported(con, temp_dir, "csv", "Europe/Paris")
     assert values[:2] == ["2024-03-31T01:59:59+01:00", "2024-03-31T03:00:00+02:00"]
-    assert values[2:4] == ["2024-10-27T02:59:59.5+02:00", "2024-10-27T02:00:00+01:00"]
+    assert values[2:4] == ["2024-10-27T02:59:59.500000+02:00", "2024-10-27T02:00:00+01:00"]

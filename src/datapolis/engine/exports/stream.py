@@ -113,7 +113,9 @@ class ExportStream:
             self.close()
             raise
         self._job.start(self._output.write)
-        chunks = self._file_chunks()
+        # The reading generator must not refer back to the stream, or a dropped stream
+        # would wait for the cycle collector before its folder is removed.
+        chunks = _file_chunks(self._output, self._job)
         self._chunks = _gzipped(chunks) if compressed else chunks
 
     # -- iteration -------------------------------------------------------------------
@@ -124,10 +126,7 @@ class ExportStream:
     def __next__(self) -> bytes:
         try:
             return next(self._chunks)
-        except StopIteration:
-            self.close()
-            raise
-        except BaseException:
+        except BaseException:  # the end (StopIteration) or an error: clean up either way
             self.close()
             raise
 
@@ -147,32 +146,30 @@ class ExportStream:
             self.close()
             raise _as_export_error(job.error)
 
-    # -- reading the file ------------------------------------------------------------
 
-    def _file_chunks(self) -> Iterator[bytes]:
-        """The prefix, the file's bytes as they are written, then the suffix."""
-        output, job = self._output, self._job
-        pending = output.prefix  # sent with the first bytes of the file, not on its own
-        if not output.progressive:
-            job.done.wait()
-        while not output.path.exists() and not job.done.wait(POLL_SECONDS):
-            pass
-        if output.path.exists():
-            with open(output.path, "rb") as file:
-                while True:
-                    finished = job.done.is_set()
-                    chunk = file.read(READ_SIZE)
-                    if chunk:
-                        yield pending + chunk
-                        pending = b""
-                    elif finished:
-                        break
-                    else:
-                        job.done.wait(POLL_SECONDS)
-        if job.error is not None:
-            raise _as_export_error(job.error)
-        if pending + output.suffix:
-            yield pending + output.suffix
+def _file_chunks(output: Output, job: _Job) -> Iterator[bytes]:
+    """The prefix, the file's bytes as they are written, then the suffix."""
+    pending = output.prefix  # sent with the first bytes of the file, not on its own
+    if not output.progressive:
+        job.done.wait()
+    while not output.path.exists() and not job.done.wait(POLL_SECONDS):
+        pass
+    if output.path.exists():
+        with open(output.path, "rb") as file:
+            while True:
+                finished = job.done.is_set()
+                chunk = file.read(READ_SIZE)
+                if chunk:
+                    yield pending + chunk
+                    pending = b""
+                elif finished:
+                    break
+                else:
+                    job.done.wait(POLL_SECONDS)
+    if job.error is not None:
+        raise _as_export_error(job.error)
+    if pending + output.suffix:
+        yield pending + output.suffix
 
 
 def _gzipped(chunks: Iterator[bytes]) -> Iterator[bytes]:

@@ -46,16 +46,22 @@ def local_timestamp(expr: str, options: ExportOptions) -> str:
 
 
 def iso_datetime(expr: str, options: ExportOptions) -> str:
-    """ISO 8601 with the offset of the requested timezone: 2019-02-28T01:00:00+01:00."""
+    """ISO 8601 with the offset of the requested timezone: 2019-02-28T01:00:00+01:00.
+
+    Microseconds are written only when there are some, as Python's isoformat() does.
+    """
     local = local_timestamp(expr, options)
-    wall_clock = f"replace(CAST({local} AS VARCHAR), ' ', 'T')"
+    offset = "+00:00" if options.is_utc else ""
+    whole = f"strftime({local}, '%Y-%m-%dT%H:%M:%S{offset}')"
+    fraction = f"strftime({local}, '%Y-%m-%dT%H:%M:%S.%f{offset}')"
+    text = f"CASE WHEN epoch_us({expr}) % 1000000 = 0 THEN {whole} ELSE {fraction} END"
     if options.is_utc:
-        return f"({wall_clock} || '+00:00')"
+        return text
     offset_seconds = f"((epoch_us({local}) - epoch_us({expr})) // 1000000)"
     sign = f"CASE WHEN {offset_seconds} < 0 THEN '-' ELSE '+' END"
     hours = f"lpad(CAST(abs({offset_seconds}) // 3600 AS VARCHAR), 2, '0')"
     minutes = f"lpad(CAST(abs({offset_seconds}) % 3600 // 60 AS VARCHAR), 2, '0')"
-    return f"({wall_clock} || {sign} || {hours} || ':' || {minutes})"
+    return f"(({text}) || {sign} || {hours} || ':' || {minutes})"
 
 
 # -- geometry ----------------------------------------------------------------------
