@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "datapolis.catalog",
     "datapolis.jobs",
     "datapolis.access",
+    "datapolis.backoffice",
 ]
 
 MIDDLEWARE = [

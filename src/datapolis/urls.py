@@ -3,6 +3,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("backoffice/", include("datapolis.backoffice.urls")),
     path("", include("datapolis.api.urls")),
     path("", include("datapolis.access.urls")),
 ]

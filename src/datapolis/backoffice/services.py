@@ -1,0 +1,607 @@
+"""What the back office does, composed from the catalog services, the access policy and the audit log.
+
+A publication goes: `start_from_file` / `start_from_url` (an `Upload`) → `read_preview`
+(first rows, inferred types, detected encoding and delimiter; options can be changed)
+→ `save_fields` (labels, types, descriptions, units, flags; forced types are checked)
+→ `save_metadata` (new datasets) → `import_upload` (draft or publish). Small files are
+imported in the request; large ones by the worker (`tasks.run_upload_import`), the
+agent watching a status page. Either way `perform_import` does the work, and a failure
+changes nothing that was published.
+
+Managing a dataset: `publish`, `unpublish`, `roll_back`, `change_metadata`,
+`change_fields`, `delete`. Every change is recorded in the audit log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import TextChoices
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
+
+from datapolis.access import audit
+from datapolis.backoffice import uploads
+from datapolis.backoffice.conf import setting
+from datapolis.backoffice.errors import error_dict
+from datapolis.backoffice.fetch import FetchError, fetch, parse_networks
+from datapolis.backoffice.models import Upload, UploadState
+from datapolis.catalog import services as catalog
+from datapolis.catalog.explore import LICENSE_URLS
+from datapolis.catalog.models import Dataset, Status
+from datapolis.catalog.storage import get_store
+from datapolis.engine import Version
+from datapolis.ingest import IngestError, ReadOptions, detect_format, preview
+from datapolis.jobs.models import Job, JobStatus
+
+logger = logging.getLogger(__name__)
+
+PREVIEW_ROWS = 20
+READ_OPTION_NAMES = ("format", "encoding", "delimiter", "sheet", "json_path", "epsg")
+FIELD_EDIT_NAMES = ("label", "description", "unit", "facet", "sortable")
+TEXT_FORMATS_SAMPLED = {"csv"}
+
+
+class Action(TextChoices):
+    """Audit actions of the back office (the first three are the access app's own)."""
+
+    DATASET_PUBLISHED = audit.Action.DATASET_PUBLISHED.value, audit.Action.DATASET_PUBLISHED.label
+    DATASET_ROLLED_BACK = audit.Action.DATASET_ROLLED_BACK.value, audit.Action.DATASET_ROLLED_BACK.label
+    VISIBILITY_CHANGED = audit.Action.VISIBILITY_CHANGED.value, audit.Action.VISIBILITY_CHANGED.label
+    DATASET_CREATED = "dataset_created", _("Dataset created")
+    DATASET_UNPUBLISHED = "dataset_unpublished", _("Dataset unpublished")
+    DATA_REPLACED = "dataset_data_replaced", _("Dataset data replaced")
+    METADATA_CHANGED = "dataset_metadata_changed", _("Dataset metadata changed")
+    FIELDS_CHANGED = "dataset_fields_changed", _("Dataset fields changed")
+    DATASET_DELETED = "dataset_deleted", _("Dataset deleted")
+
+
+class BackofficeError(Exception):
+    """Something the agent asked for cannot be done; `template` % `params` says why (translatable)."""
+
+    def __init__(self, template: str, params: dict | None = None, code: str = "refused"):
+        super().__init__(template % (params or {}))
+        self.template = template
+        self.params = params or {}
+        self.code = code
+
+
+@dataclass
+class ImportOutcome:
+    dataset: Dataset
+    job: Job | None = None
+    version: Version | None = None
+
+
+# Starting a publication ------------------------------------------------------------
+
+
+def start_from_file(stored: uploads.StoredFile, *, user, portal, dataset: Dataset | None = None) -> Upload:
+    """An Upload for a file the upload handler already stored; refused files are deleted."""
+    try:
+        uploads.check_name(stored.name)
+        uploads.check_size(stored.size, setting("DATAPOLIS_MAX_UPLOAD_BYTES"))
+        uploads.check_format(uploads.uploads_folder() / stored.stored_name, stored.name)
+    except uploads.UploadRefused:
+        uploads.discard(stored.stored_name)
+        raise
+    return _new_upload(user, portal, dataset, stored.name, stored.stored_name, stored.size)
+
+
+def start_from_url(url: str, *, user, portal, dataset: Dataset | None = None) -> Upload:
+    """Download `url` (public servers only, size and time capped) into a new Upload."""
+    stored_name = uploads.new_stored_name("")
+    destination = uploads.uploads_folder() / stored_name
+    fetched = fetch(
+        url,
+        destination,
+        max_bytes=setting("DATAPOLIS_MAX_UPLOAD_BYTES"),
+        timeout=float(setting("DATAPOLIS_FETCH_TIMEOUT")),
+        allowed_networks=parse_networks(setting("DATAPOLIS_FETCH_ALLOWED_NETWORKS")),
+    )
+    try:
+        uploads.check_name(fetched.filename)
+        final_name = uploads.new_stored_name(fetched.filename)
+        destination.rename(uploads.uploads_folder() / final_name)
+        uploads.check_format(uploads.uploads_folder() / final_name, fetched.filename)
+    except uploads.UploadRefused:
+        uploads.discard(stored_name)
+        uploads.discard(locals().get("final_name", ""))
+        raise
+    upload = _new_upload(user, portal, dataset, fetched.filename, final_name, fetched.size)
+    upload.source_url = url
+    upload.save(update_fields=["source_url"])
+    return upload
+
+
+def _new_upload(user, portal, dataset, original_name, stored_name, size) -> Upload:
+    upload = Upload(
+        created_by=user,
+        portal=portal,
+        dataset=dataset,
+        original_name=original_name[:300],
+        stored_name=stored_name,
+        size=size,
+    )
+    if dataset is not None:
+        upload.options = _reusable_options(dataset)
+    upload.save()
+    return upload
+
+
+def _reusable_options(dataset: Dataset) -> dict[str, Any]:
+    """Options a replacement keeps from the dataset's last import (EPSG, sheet, JSON path)."""
+    previous = (dataset.source or {}).get("options") or {}
+    return {key: previous[key] for key in ("sheet", "json_path", "epsg") if previous.get(key)}
+
+
+# Preview ---------------------------------------------------------------------------
+
+
+def read_options(upload: Upload, *, with_types: bool = True) -> ReadOptions:
+    options = {key: upload.options[key] for key in READ_OPTION_NAMES if upload.options.get(key) not in (None, "")}
+    field_types = forced_types(upload) if with_types else {}
+    return ReadOptions(**options, field_types=field_types, original_name=upload.original_name)
+
+
+def forced_types(upload: Upload) -> dict[str, str]:
+    return {
+        field["name"]: field["type"]
+        for field in upload.fields
+        if not field.get("derived") and field.get("type") and field["type"] != field.get("inferred_type")
+    }
+
+
+def read_preview(upload: Upload, options: dict[str, Any] | None = None) -> Upload:
+    """Read the file (or its first megabytes) with `options`, keeping the agent's field edits.
+
+    The result, or the error, is stored in `upload.preview`.
+    """
+    if options is not None:
+        upload.options = {key: value for key, value in options.items() if value not in (None, "")}
+    try:
+        prepared, rows, sampled = _run_preview(upload, read_options(upload, with_types=False))
+    except IngestError as error:
+        upload.preview = {"error": error_dict(error), "sheets": _sheets(upload)}
+        upload.save(update_fields=["options", "preview"])
+        return upload
+    derived = set()
+    if (prepared.source.get("geo_point_2d") or {}).get("from"):
+        derived = {spec.name for spec in prepared.fields if spec.type == "geo_point_2d"}
+        derived &= {prepared.fields[-1].name}
+    previous = upload.fields_by_name
+    if not previous and upload.dataset is not None:
+        previous = {field.name: _field_edits(field) for field in upload.dataset.fields.all()}
+    fields = []
+    for spec in prepared.fields:
+        known = previous.get(spec.name, {})
+        fields.append(
+            {
+                "name": spec.name,
+                "label": known.get("label") or spec.label,
+                "inferred_type": spec.type,
+                "type": known.get("type") if known.get("type") and spec.name not in derived else spec.type,
+                "description": known.get("description", ""),
+                "unit": known.get("unit", ""),
+                "facet": bool(known.get("facet", False)),
+                "sortable": bool(known.get("sortable", False)),
+                "derived": spec.name in derived,
+            }
+        )
+    upload.fields = fields
+    upload.preview = _preview_dict(prepared, rows, sampled, upload)
+    upload.save(update_fields=["options", "preview", "fields"])
+    return upload
+
+
+def _field_edits(field) -> dict[str, Any]:
+    return {
+        "label": field.label,
+        "type": field.type,
+        "description": field.description,
+        "unit": field.unit,
+        "facet": field.facet,
+        "sortable": field.sortable,
+    }
+
+
+def _run_preview(upload: Upload, options: ReadOptions):
+    path, sampled = _preview_path(upload, options)
+    con = get_store().connect()
+    try:
+        prepared, rows = preview(con, path, options, limit=PREVIEW_ROWS)
+    finally:
+        con.close()
+    return prepared, rows, sampled
+
+
+def _preview_path(upload: Upload, options: ReadOptions) -> tuple[Path, bool]:
+    """The file, or a sample of its first megabytes when it is a large delimited text file."""
+    limit = setting("DATAPOLIS_BACKOFFICE_PREVIEW_SAMPLE_BYTES")
+    if upload.size <= limit or detect_format(upload.path, options) not in TEXT_FORMATS_SAMPLED:
+        return upload.path, False
+    sample = upload.path.with_name(upload.stored_name + ".sample" + upload.path.suffix)
+    if not sample.exists():
+        with open(upload.path, "rb") as handle:
+            head = handle.read(limit)
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16: a byte cut could split a character
+            return upload.path, False
+        sample.write_bytes(head[: _last_complete_line(head)])
+    return sample, True
+
+
+def _last_complete_line(data: bytes) -> int:
+    """The end of the last line of `data` that is not inside a quoted value."""
+    end, position, quotes = 0, 0, 0
+    for line in data.split(b"\n")[:-1]:
+        quotes += line.count(b'"')
+        position += len(line) + 1
+        if quotes % 2 == 0:
+            end = position
+    return end
+
+
+def _sheets(upload: Upload) -> list[str]:
+    if upload.path.suffix not in (".xlsx", ".xlsm", ".xls", ".ods"):
+        return []
+    try:
+        from python_calamine import CalamineWorkbook
+
+        return list(CalamineWorkbook.from_path(str(upload.path)).sheet_names)
+    except Exception:  # a damaged workbook: the reader explains it
+        return []
+
+
+def _preview_dict(prepared, rows: list[dict[str, Any]], sampled: bool, upload: Upload) -> dict[str, Any]:
+    source = json.loads(json.dumps(prepared.source, default=str))
+    return {
+        "source": source,
+        "fields": [{"name": spec.name, "label": spec.label, "type": spec.type} for spec in prepared.fields],
+        "rows": [[display_value(row.get(spec.name)) for spec in prepared.fields] for row in rows],
+        "sampled": sampled,
+        "sample_bytes": setting("DATAPOLIS_BACKOFFICE_PREVIEW_SAMPLE_BYTES") if sampled else None,
+        "sheets": _sheets(upload),
+    }
+
+
+def display_value(value: Any) -> str:
+    """A cell as the preview shows it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, float | Decimal):
+        return f"{value:g}" if isinstance(value, float) else str(value)
+    if isinstance(value, dict):
+        if set(value) == {"lon", "lat"}:
+            return f"{value['lat']}, {value['lon']}"
+        text = json.dumps(value, default=str)
+        return text if len(text) <= 80 else text[:79] + "…"
+    text = str(value)
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
+# Fields and metadata ---------------------------------------------------------------
+
+
+def save_fields(upload: Upload, edits: list[dict[str, Any]]) -> Upload:
+    """Keep the agent's field edits; forced types are checked at once (IngestError if a value does not fit)."""
+    by_name = {edit["name"]: edit for edit in edits}
+    for field in upload.fields:
+        edit = by_name.get(field["name"])
+        if edit is None:
+            continue
+        for key in FIELD_EDIT_NAMES:
+            if key in edit:
+                field[key] = edit[key]
+        if edit.get("type") and not field.get("derived"):
+            field["type"] = edit["type"]
+    upload.save(update_fields=["fields"])
+    if forced_types(upload):
+        prepared, rows, sampled = _run_preview(upload, read_options(upload))
+        refreshed = _preview_dict(prepared, rows, sampled, upload)
+        upload.preview = {**upload.preview, "fields": refreshed["fields"], "rows": refreshed["rows"]}
+        upload.save(update_fields=["preview"])
+    return upload
+
+
+def save_metadata(upload: Upload, metadata: dict[str, Any]) -> Upload:
+    upload.metadata = json.loads(json.dumps(metadata, default=str))
+    upload.save(update_fields=["metadata"])
+    return upload
+
+
+def metadata_for_catalog(data: dict[str, Any]) -> dict[str, Any]:
+    """Form data (JSON-stored) as `catalog.services.update_metadata` takes it."""
+    metadata = {key: data[key] for key in catalog.METADATA_FIELDS if key in data}
+    for key in ("temporal_start", "temporal_end"):
+        if metadata.get(key):
+            metadata[key] = dt.date.fromisoformat(str(metadata[key])[:10])
+        elif key in metadata:
+            metadata[key] = None
+    if metadata.get("license") and not metadata.get("license_url"):
+        metadata["license_url"] = LICENSE_URLS.get(metadata["license"], "")
+    if "themes" in data:
+        metadata["themes"] = list(data["themes"])
+    if data.get("visibility"):
+        metadata["visibility"] = data["visibility"]
+    return metadata
+
+
+def _apply_catalog_metadata(dataset: Dataset, metadata: dict[str, Any]) -> None:
+    """Like catalog.update_metadata, but cleared fields are cleared (it skips None)."""
+    with transaction.atomic():
+        for key in ("temporal_start", "temporal_end"):
+            if key in metadata and metadata[key] is None:
+                setattr(dataset, key, None)
+        catalog.update_metadata(dataset, metadata)
+
+
+# Import ----------------------------------------------------------------------------
+
+
+def import_upload(upload: Upload, *, publish: bool, user, request=None) -> ImportOutcome:
+    """Import the upload now (small files) or through the worker (large ones)."""
+    if upload.state in (UploadState.IMPORTING, UploadState.IMPORTED):
+        raise BackofficeError(gettext_noop("This file has already been imported."), code="already_imported")
+    dataset = upload.dataset or _create_dataset(upload)
+    if upload.size > setting("DATAPOLIS_BACKOFFICE_SYNC_MAX_BYTES"):
+        job = Job.objects.create(
+            kind="backoffice_import",
+            dataset_id=dataset.dataset_id,
+            created_by=user,
+            parameters={"upload": str(upload.pk), "publish": publish, "size": upload.size},
+        )
+        upload.job, upload.state = job, UploadState.IMPORTING
+        upload.save(update_fields=["job", "state"])
+        from datapolis.backoffice.tasks import run_upload_import
+
+        run_upload_import(job.pk)
+        job.refresh_from_db()
+        return ImportOutcome(dataset=dataset, job=job)
+    version = perform_import(upload, dataset, publish=publish, user=user, request=request)
+    dataset.refresh_from_db()
+    return ImportOutcome(dataset=dataset, version=version)
+
+
+def _create_dataset(upload: Upload) -> Dataset:
+    """The new dataset, as a draft without data, on the upload's portal (reserves its identifier)."""
+    metadata = upload.metadata
+    dataset_id = metadata.get("dataset_id")
+    if not dataset_id:
+        raise BackofficeError(gettext_noop("Describe the dataset before importing it."), code="no_metadata")
+    try:
+        with transaction.atomic():
+            dataset = Dataset.objects.create(
+                dataset_id=dataset_id,
+                title=metadata.get("title") or dataset_id,
+                portal=upload.portal,
+                status=Status.DRAFT,
+            )
+            _apply_catalog_metadata(dataset, metadata_for_catalog(metadata))
+    except IntegrityError as error:
+        raise BackofficeError(
+            gettext_noop("The identifier %(dataset_id)s is already taken: choose another one."),
+            {"dataset_id": dataset_id},
+            code="taken",
+        ) from error
+    return dataset
+
+
+def perform_import(upload: Upload, dataset: Dataset, *, publish: bool, user, request=None) -> Version:
+    """Read the file into a new version of `dataset` and apply the agent's choices.
+
+    On failure nothing published changes: the store keeps its current version, and a
+    dataset this upload created (still without data) is removed again.
+    """
+    created = not upload.is_replacement
+    was_published = dataset.is_published
+    try:
+        result = catalog.import_file(
+            upload.path,
+            dataset.dataset_id,
+            options=read_options(upload),
+            publish=publish,
+            author=user.get_username() if user is not None else None,
+        )
+    except Exception as error:
+        upload.state = UploadState.FAILED
+        upload.save(update_fields=["state"])
+        if created:
+            Dataset.objects.filter(pk=dataset.pk, current_version__isnull=True).delete()
+        if not isinstance(error, IngestError):
+            logger.exception("import of upload %s into %s failed", upload.pk, dataset.dataset_id)
+        raise
+    dataset = result.dataset
+    _apply_field_edits(dataset, upload.fields)
+    if upload.source_url:
+        dataset.source = {**dataset.source, "url": upload.source_url}
+        dataset.save(update_fields=["source"])
+    details = {
+        "version": result.version.number,
+        "records": result.version.row_count,
+        "file": upload.original_name,
+        **({"url": upload.source_url} if upload.source_url else {}),
+    }
+    audit.record(
+        user, Action.DATASET_CREATED if created else Action.DATA_REPLACED, dataset.dataset_id, request, **details
+    )
+    if publish and not was_published:
+        audit.record(user, Action.DATASET_PUBLISHED, dataset.dataset_id, request, version=result.version.number)
+    upload.state = UploadState.IMPORTED
+    upload.save(update_fields=["state"])
+    discard_files(upload)
+    return result.version
+
+
+def _apply_field_edits(dataset: Dataset, edits: list[dict[str, Any]]) -> None:
+    by_name = {edit["name"]: edit for edit in edits}
+    for field in dataset.fields.all():
+        edit = by_name.get(field.name)
+        if edit is None:
+            continue
+        field.label = (edit.get("label") or "").strip() or field.label
+        field.description = edit.get("description") or ""
+        field.unit = edit.get("unit") or ""
+        field.facet = bool(edit.get("facet"))
+        field.sortable = bool(edit.get("sortable"))
+        field.save(update_fields=["label", "description", "unit", "facet", "sortable"])
+
+
+def run_import_job(job_id: int) -> None:
+    """The worker's side of `import_upload` for large files."""
+    job = Job.objects.get(pk=job_id)
+    upload = Upload.objects.select_related("dataset", "created_by").get(pk=job.parameters["upload"])
+    dataset = upload.dataset or Dataset.objects.get(dataset_id=job.dataset_id)
+    job.status, job.started = JobStatus.RUNNING, timezone.now()
+    job.save(update_fields=["status", "started"])
+    try:
+        version = perform_import(upload, dataset, publish=job.parameters.get("publish", False), user=upload.created_by)
+    except IngestError as error:
+        _finish(job, JobStatus.FAILED, error=error_dict(error))
+    except Exception as error:
+        _finish(job, JobStatus.FAILED, error={"code": "internal_error", "message": str(error)})
+        raise
+    else:
+        _finish(job, JobStatus.SUCCEEDED, result={"version": version.number, "records_count": version.row_count})
+
+
+def _finish(job: Job, status: str, *, result: dict | None = None, error: dict | None = None) -> None:
+    job.status, job.finished = status, timezone.now()
+    job.result, job.error = result or {}, error or {}
+    job.save(update_fields=["status", "finished", "result", "error"])
+
+
+def retry(upload: Upload) -> Upload:
+    """A failed import goes back to the preview step, with everything the agent chose."""
+    if upload.state == UploadState.FAILED:
+        upload.state, upload.job = UploadState.READY, None
+        upload.save(update_fields=["state", "job"])
+    return upload
+
+
+def discard_files(upload: Upload) -> None:
+    uploads.discard(upload.stored_name)
+    for sample in uploads.uploads_folder().glob(upload.stored_name + ".sample*"):
+        sample.unlink(missing_ok=True)
+
+
+def abandon(upload: Upload) -> None:
+    discard_files(upload)
+    upload.delete()
+
+
+def purge_stale_uploads(now: dt.datetime | None = None) -> int:
+    """Delete unfinished uploads (and their files) older than DATAPOLIS_BACKOFFICE_UPLOAD_DAYS."""
+    limit = (now or timezone.now()) - dt.timedelta(days=setting("DATAPOLIS_BACKOFFICE_UPLOAD_DAYS"))
+    stale = list(Upload.objects.filter(created__lt=limit).exclude(state=UploadState.IMPORTING))
+    for upload in stale:
+        abandon(upload)
+    return len(stale)
+
+
+# Managing a dataset ----------------------------------------------------------------
+
+
+def publish(dataset: Dataset, *, user, request=None) -> Dataset:
+    if not dataset.has_records:
+        raise BackofficeError(gettext_noop("Import data before publishing the dataset."), code="no_data")
+    if not dataset.is_published:
+        catalog.set_status(dataset, Status.PUBLISHED)
+        audit.record(user, Action.DATASET_PUBLISHED, dataset.dataset_id, request, version=dataset.current_version)
+    return dataset
+
+
+def unpublish(dataset: Dataset, *, user, request=None) -> Dataset:
+    if dataset.is_published:
+        catalog.set_status(dataset, Status.DRAFT)
+        audit.record(user, Action.DATASET_UNPUBLISHED, dataset.dataset_id, request)
+    return dataset
+
+
+def roll_back(dataset: Dataset, number: int, *, user, request=None) -> Version:
+    if number == dataset.current_version:
+        raise BackofficeError(gettext_noop("Version %(number)s is already the current one."), {"number": number})
+    version = catalog.rollback(dataset, number, author=user.get_username() if user is not None else None)
+    audit.record(
+        user, Action.DATASET_ROLLED_BACK, dataset.dataset_id, request, to_version=number, new_version=version.number
+    )
+    return version
+
+
+def change_metadata(dataset: Dataset, data: dict[str, Any], *, user, request=None) -> list[str]:
+    """Apply edited metadata; returns (and audits) the names of what changed."""
+    metadata = metadata_for_catalog(data)
+    before = _metadata_snapshot(dataset)
+    old_visibility = dataset.visibility
+    _apply_catalog_metadata(dataset, metadata)
+    dataset.refresh_from_db()
+    after = _metadata_snapshot(dataset)
+    changed = [key for key in after if before[key] != after[key]]
+    if changed:
+        audit.record(user, Action.METADATA_CHANGED, dataset.dataset_id, request, fields=changed)
+    if old_visibility != dataset.visibility:
+        audit.record(
+            user,
+            Action.VISIBILITY_CHANGED,
+            dataset.dataset_id,
+            request,
+            before=old_visibility,
+            after=dataset.visibility,
+        )
+    return changed
+
+
+def _metadata_snapshot(dataset: Dataset) -> dict[str, Any]:
+    snapshot = {key: getattr(dataset, key) for key in catalog.METADATA_FIELDS}
+    snapshot["themes"] = sorted(dataset.themes.values_list("slug", flat=True))
+    snapshot["visibility"] = dataset.visibility
+    return snapshot
+
+
+def change_fields(dataset: Dataset, edits: list[dict[str, Any]], *, user, request=None) -> list[str]:
+    """Apply field descriptions; returns (and audits) the names of the fields that changed."""
+    before = {field.name: _field_edits(field) for field in dataset.fields.all()}
+    _apply_field_edits(dataset, edits)
+    after = {field.name: _field_edits(field) for field in dataset.fields.all()}
+    changed = [name for name in after if before.get(name) != after[name]]
+    if changed:
+        dataset.touch_metadata()
+        dataset.save(update_fields=["metadata_modified", "modified"])
+        audit.record(user, Action.FIELDS_CHANGED, dataset.dataset_id, request, fields=changed)
+    return changed
+
+
+def delete(dataset: Dataset, *, user, request=None) -> None:
+    details = {"title": dataset.title, "last_version": dataset.current_version, "records": dataset.records_count}
+    dataset_id = dataset.dataset_id
+    for upload in Upload.objects.filter(dataset=dataset):
+        discard_files(upload)
+    catalog.delete_dataset(dataset, author=user.get_username() if user is not None else None)
+    audit.record(user, Action.DATASET_DELETED, dataset_id, request, **details)
+
+
+def versions(dataset: Dataset) -> list[Version]:
+    if not dataset.has_records:
+        return []
+    return list(reversed(catalog.versions(dataset)))
+
+
+def recent_events(dataset: Dataset, limit: int = 15):
+    from datapolis.access.models import AuditEvent
+
+    return AuditEvent.objects.filter(target=dataset.dataset_id, action__in=Action.values)[:limit]
+
+
+def fetch_error_explanation(error: FetchError | uploads.UploadRefused | BackofficeError) -> dict[str, Any]:
+    return error_dict(error)
