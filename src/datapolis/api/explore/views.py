@@ -11,7 +11,7 @@ from ninja.errors import ValidationError
 
 from datapolis.access.ratelimit import check_rate_limit
 from datapolis.api.explore import catalog as catalog_service
-from datapolis.api.explore import links
+from datapolis.api.explore import catalog_exports, links
 from datapolis.api.explore.datasets import open_dataset, principal
 from datapolis.api.explore.errors import ApiError, NotFound, error_response, json_response
 from datapolis.api.explore.exports import export_records
@@ -135,6 +135,28 @@ def dataset(request: HttpRequest, dataset_id: Path[str], params: Query[DatasetPa
     if params.include_links:
         body["_links"] = links.dataset(request, dataset_id)
     return json_response(body)
+
+
+@route(
+    "/catalog/exports",
+    operation_id="listExportFormats",
+    tags=["Catalog"],
+    summary="The export formats of the catalog.",
+)
+def catalog_export_formats(request: HttpRequest) -> HttpResponse:
+    return json_response({"_links": catalog_exports.export_format_links(request)})
+
+
+@route(
+    "/catalog/exports/{format}",
+    operation_id="exportDatasets",
+    tags=["Catalog"],
+    summary="Export the catalog: csv, json, xlsx, or DCAT-AP as dcat/rdf (RDF/XML), ttl (Turtle), jsonld.",
+)
+def catalog_export(
+    request: HttpRequest, format: Path[str], params: Query[catalog_exports.CatalogExportParams]
+) -> HttpResponse:
+    return catalog_exports.export_catalog(request, format, params)
 
 
 # -- dataset ------------------------------------------------------------------------

@@ -1,0 +1,177 @@
+"""Catalog exports (§2.2): the caller's catalog as a file, tabular or DCAT-AP.
+
+`csv`, `json` and `xlsx` write the catalog's metadata fields (catalog.CATALOG_FIELDS) with
+the engine's exporter, so select/where/group_by/order_by/limit and the CSV options behave
+as they do for records. `dcat` and `rdf` (RDF/XML), `ttl` (Turtle) and `jsonld` describe
+the datasets chosen by where/refine/exclude/order_by/limit/offset in DCAT-AP (api/dcat.py).
+
+A catalog has at most a few thousand rows: the file is written completely before it is
+sent (the engine exporter reads from a table it can see from its own cursor, which lives
+only for the request), not streamed like record exports.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from pydantic import Field
+
+from datapolis.api import dcat
+from datapolis.api.explore.catalog import CATALOG_FIELDS, CatalogQuery, dataset_object
+from datapolis.api.explore.errors import ApiError
+from datapolis.api.explore.exports import export_options
+from datapolis.api.explore.links import absolute, link
+from datapolis.api.explore.params import ExportParams, export_bounds, query_spec
+from datapolis.catalog.storage import get_store
+from datapolis.engine.exports import ExportColumn, ExportError, export_query
+from datapolis.engine.sql import quote_identifier
+from datapolis.odsql import CompiledQuery, compile_query
+
+TABULAR_FORMATS = ("csv", "json", "xlsx")
+# Catalog export format -> rdflib serialization of the DCAT-AP graph.
+DCAT_FORMATS = {"dcat": "xml", "rdf": "xml", "ttl": "turtle", "jsonld": "json-ld"}
+FORMATS = (*TABULAR_FORMATS, *DCAT_FORMATS)
+DEFAULT_ORDER = "modified desc, dataset_id"
+FILENAME = "catalog"
+
+
+class CatalogExportParams(ExportParams):
+    include_exports: str | None = Field(
+        None,
+        description="DCAT: comma-separated dataset export formats described as distributions "
+        "(default: every format each dataset can be exported in). Example: `csv,json,geojson,shp`.",
+    )
+    use_labels_in_exports: bool = Field(
+        True, description="DCAT: CSV and XLSX distribution URLs ask for field labels in headers (`use_labels=true`)."
+    )
+
+
+def export_format_links(request: HttpRequest) -> list[dict[str, str]]:
+    return [link(absolute(request, f"catalog/exports/{name}"), name) for name in FORMATS]
+
+
+def export_catalog(request: HttpRequest, format: str, params: CatalogExportParams) -> HttpResponse:
+    if format in DCAT_FORMATS:
+        return _dcat_response(request, format, params)
+    if format in TABULAR_FORMATS:
+        return _tabular_response(request, format, params)
+    raise ApiError(f"Unknown catalog export format: {format}. Available formats: {', '.join(FORMATS)}.")
+
+
+# -- tabular ------------------------------------------------------------------------
+
+
+def _tabular_response(request: HttpRequest, format: str, params: CatalogExportParams) -> HttpResponse:
+    limit, offset = export_bounds(params.limit, params.offset)
+    spec = query_spec(params, limit=limit, offset=offset)
+    if not params.select and not params.group_by:
+        spec.order_by = params.order_by or DEFAULT_ORDER
+    catalog = CatalogQuery(request)
+    store = get_store()
+    with _shared_table(catalog) as relation:
+        compiled = compile_query(spec, CATALOG_FIELDS, relation, storage_values=True)
+        try:
+            stream = export_query(
+                store.cursor(),
+                compiled.sql,
+                compiled.params,
+                _export_columns(compiled),
+                format,
+                export_options(params, FILENAME),
+                temp_dir=store.location.temp_directory,
+            )
+        except ExportError as error:
+            raise ApiError(str(error)) from None
+        content = b"".join(stream)
+    response = HttpResponse(content, content_type=stream.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{FILENAME}{stream.filename_suffix}"'
+    return response
+
+
+@contextmanager
+def _shared_table(catalog: CatalogQuery) -> Iterator[str]:
+    """The caller's catalog as a table of the in-memory database, dropped afterwards.
+
+    The exporter runs on a new cursor, which sees tables but not the Arrow views
+    registered on this thread's cursor.
+    """
+    cursor = get_store().cursor()
+    name = f"catalog_export_{secrets.token_hex(8)}"
+    table = f"memory.main.{quote_identifier(name)}"
+    arrow_view = f"{name}_arrow"
+    cursor.register(arrow_view, catalog.table())
+    try:
+        cursor.execute(f"CREATE TABLE {table} AS SELECT * FROM {quote_identifier(arrow_view)}")  # noqa: S608
+    finally:
+        cursor.unregister(arrow_view)
+    try:
+        yield table
+    finally:
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def _export_columns(compiled: CompiledQuery) -> list[ExportColumn]:
+    labels = {spec.name: spec.label for spec in CATALOG_FIELDS}
+    return [
+        ExportColumn(
+            name=column.sql_name,
+            label=labels.get(column.name, column.name),
+            type=column.type,
+            multivalued=column.multivalued,
+        )
+        for column in compiled.columns
+    ]
+
+
+# -- DCAT ---------------------------------------------------------------------------
+
+
+def _dcat_response(request: HttpRequest, format: str, params: CatalogExportParams) -> HttpResponse:
+    options = dcat.DistributionOptions(formats=_include_exports(params.include_exports),
+                                       use_labels=params.use_labels_in_exports)  # fmt: skip
+    catalog = CatalogQuery(request)
+    datasets = [
+        dataset_object(catalog.views[dataset_id], count=catalog.counts[dataset_id])
+        for dataset_id in _chosen_dataset_ids(catalog, params)
+    ]
+    graph = dcat.catalog_graph(_catalog_description(request), datasets, options)
+    serialization = DCAT_FORMATS[format]
+    return HttpResponse(dcat.serialize(graph, serialization), content_type=dcat.SERIALIZATIONS[serialization])
+
+
+def _include_exports(value: str | None) -> frozenset[str] | None:
+    if value is None or not value.strip():
+        return None
+    names = [name.strip().lower() for name in value.split(",") if name.strip()]
+    unknown = dcat.unknown_formats(names)
+    if unknown:
+        raise ApiError(f"Invalid value for include_exports API parameter: unknown export format {', '.join(unknown)}.")
+    return frozenset(names)
+
+
+def _chosen_dataset_ids(catalog: CatalogQuery, params: CatalogExportParams) -> list[str]:
+    """The datasets where/refine/exclude/order_by/limit/offset choose (select and group_by do not apply)."""
+    limit, offset = export_bounds(params.limit, params.offset)
+    spec = query_spec(params, limit=limit, offset=offset)
+    spec.select, spec.group_by = "dataset_id", None
+    spec.order_by = params.order_by or DEFAULT_ORDER
+    with catalog.relation() as relation:
+        compiled = compile_query(spec, CATALOG_FIELDS, relation)
+        rows = compiled.decode_rows(catalog.run(compiled.sql, compiled.params))
+    return [row["dataset_id"] for row in rows]
+
+
+def _catalog_description(request: HttpRequest) -> dcat.CatalogDescription:
+    portal = request.portal
+    origin = request.build_absolute_uri("/").rstrip("/")
+    return dcat.CatalogDescription(
+        origin=origin,
+        title=portal.name,
+        description=portal.home_text or portal.name,
+        language=settings.LANGUAGE_CODE.split("-")[0],
+        issued=portal.created,
+    )
