@@ -1,8 +1,16 @@
 from django.contrib import admin
 
-from datapolis.portals.models import Portal
+from datapolis.portals.models import DatasetShare, Portal
+
+
+class DatasetShareInline(admin.TabularInline):
+    model = DatasetShare
+    extra = 0
+    raw_id_fields = ("dataset",)
 
 
 @admin.register(Portal)
 class PortalAdmin(admin.ModelAdmin):
     list_display = ("host", "name", "is_default")
+    fields = ("host", "name", "is_default", "logo", "primary_color", "secondary_color", "home_text")
+    inlines = [DatasetShareInline]
