@@ -101,7 +101,7 @@ def build_matrix(tmp_path: Path | None = None) -> Matrix:
     matrix = Matrix(main=main, meudon=meudon, datasets=datasets)
     for role in ROLES[1:]:
         matrix.users[role] = User.objects.create_user(
-            role, email=f"{role}@example.fr", password=PASSWORD, is_superuser=role == "admin"
+            role, email=f"{role}@example.fr", password=PASSWORD, is_superuser=role == "admin", is_staff=role == "admin"
         )
     group = Group.objects.create(name="agents-meudon")
     matrix.users["member"].groups.add(group)

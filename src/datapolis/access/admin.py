@@ -1,20 +1,40 @@
+from django import forms
 from django.contrib import admin
 
+from datapolis.access.filters import InvalidRowFilter, validate_row_filter
 from datapolis.access.models import ApiKey, AuditEvent, Grant, PortalAdmin, PublisherRole
+
+
+class RowFilterForm(forms.ModelForm):
+    """Refuses a row filter the ODSQL checker rejects for the chosen dataset."""
+
+    def clean(self):
+        cleaned = super().clean()
+        dataset = cleaned.get("dataset") or getattr(self.instance, "dataset", None)
+        if dataset is not None:
+            try:
+                cleaned["row_filter"] = validate_row_filter(cleaned.get("row_filter"), dataset)
+            except InvalidRowFilter as error:
+                self.add_error("row_filter", str(error))
+        return cleaned
 
 
 @admin.register(Grant)
 class GrantAdmin(admin.ModelAdmin):
+    form = RowFilterForm
     list_display = ("dataset", "user", "group", "data_visible", "row_filter", "expires_at")
     list_filter = ("data_visible",)
     search_fields = ("dataset__dataset_id", "user__username", "group__name")
-    raw_id_fields = ("dataset", "user", "group", "created_by")
+    raw_id_fields = ("dataset", "user", "group")
+    exclude = ("modified", "created_by")
 
     def save_model(self, request, obj, form, change):
-        from datapolis.access import audit
-        from datapolis.access.filters import validate_row_filter
+        from django.utils import timezone
 
-        obj.row_filter = validate_row_filter(obj.row_filter, obj.dataset)
+        from datapolis.access import audit
+
+        obj.modified = timezone.now()
+        obj.created_by = obj.created_by or request.user
         super().save_model(request, obj, form, change)
         audit.record(
             request.user, audit.Action.GRANT_CHANGED, obj.dataset.dataset_id, request=request, holder=obj.holder

@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from datapolis.access.admin import RowFilterForm
 from datapolis.portals.models import DatasetShare, Portal
 
 
 class DatasetShareInline(admin.TabularInline):
     model = DatasetShare
+    form = RowFilterForm
     extra = 0
     raw_id_fields = ("dataset",)
 
