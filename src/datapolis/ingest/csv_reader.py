@@ -1,8 +1,9 @@
 """CSV and other delimited text files.
 
 The dialect (delimiter, where the header is) is sniffed in Python on the first
-megabyte; the whole file is then parsed by DuckDB's strict CSV reader into a VARCHAR
-staging table, with its rejects table telling which line broke the rules. Files DuckDB
+megabyte; the staging is a view over DuckDB's strict CSV reader (every cell VARCHAR),
+parsed in full once, when the typed rows are written, its rejects table telling which
+line broke the rules. Files DuckDB
 cannot take as they are (not UTF-8, NUL characters, mixed line endings) are first
 rewritten, streaming, as a UTF-8 copy in the lake's temporary folder.
 """
@@ -14,12 +15,13 @@ import io
 import os
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from datapolis.engine.sql import quote_identifier
+from datapolis.engine.sql import quote_identifier, quote_literal
 from datapolis.ingest import encoding as encodings
 from datapolis.ingest.errors import IngestError, gettext_noop
 from datapolis.ingest.options import ReadOptions
@@ -50,12 +52,20 @@ def stage_csv(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions) 
     readable = path
     if scan.needs_transcoding:
         readable = encodings.transcode_to_utf8(path, scan, _temp_directory(con))
+    rejects, scans = new_name("ingest_rejects"), new_name("ingest_scans")
+
+    def cleanup() -> None:
+        con.execute(f"DROP TABLE IF EXISTS {quote_identifier(rejects)}")
+        con.execute(f"DROP TABLE IF EXISTS {quote_identifier(scans)}")
+        if readable != path and readable.exists():
+            os.unlink(readable)
+
     try:
         dialect = sniff(_sample(readable), options.delimiter, str(path))
-        table, rows = _load(con, path, readable, dialect)
-    finally:
-        if readable != path:
-            os.unlink(readable)
+        view = _view(con, readable, dialect, rejects, scans)
+    except BaseException:
+        cleanup()
+        raise
     columns = [StagedColumn(f"c{i}", label) for i, label in enumerate(dialect.labels, start=1)]
     source = {
         "format": "csv",
@@ -67,7 +77,18 @@ def stage_csv(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions) 
         source["bom"] = scan.boms
     if scan.has_nul:
         source["nul_characters_removed"] = True
-    return Staging(str(path), table, columns, rows, _locator(path, scan, dialect), source)
+    return Staging(
+        str(path),
+        view,
+        columns,
+        None,
+        _locator(path, scan, dialect),
+        source,
+        is_view=True,
+        after_scan=lambda: _check_rejects(con, path, readable, dialect, rejects),
+        scan_error=lambda error: _scan_error(path, error),
+        cleanup=cleanup,
+    )
 
 
 def _has_text(path: Path) -> bool:
@@ -184,32 +205,45 @@ def _score(records: list[_Record], dialect: Dialect) -> tuple[float, ...]:
 # -- loading -----------------------------------------------------------------------
 
 
-def _load(con: duckdb.DuckDBPyConnection, path: Path, readable: Path, dialect: Dialect) -> tuple[str, int]:
-    table, rejects, scan_table = new_name("ingest_raw"), new_name("ingest_rejects"), new_name("ingest_scans")
+def _view(con: duckdb.DuckDBPyConnection, readable: Path, dialect: Dialect, rejects: str, scans: str) -> str:
+    """A view over the file: DuckDB's strict parser, every cell VARCHAR, bad lines noted in `rejects`.
+
+    A view cannot take parameters: the path and delimiter are quoted literals.
+    """
+    view = new_name("ingest_csv")
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(1, len(dialect.labels) + 1)) + "}"
-    try:
-        con.execute(
-            f"CREATE TEMP TABLE {quote_identifier(table)} AS SELECT * FROM read_csv(?, auto_detect = false, "
-            f"header = false, skip = ?, columns = {columns}, delim = ?, quote = '\"', escape = '\"', "
-            f"strict_mode = true, null_padding = false, max_line_size = ?, buffer_size = ?, store_rejects = true, "
-            f"rejects_table = ?, rejects_scan = ?)",
-            [str(readable), dialect.skip_lines, dialect.delimiter, MAX_LINE_SIZE, BUFFER_SIZE, rejects, scan_table],
-        )
-    except duckdb.Error as error:
-        raise IngestError(
-            str(path), gettext_noop("The file cannot be read as CSV: %(error)s"), {"error": str(error)}, code="bad_csv"
-        ) from error
+    con.execute(
+        f"CREATE TEMP VIEW {quote_identifier(view)} AS SELECT * FROM read_csv({quote_literal(str(readable))}, "
+        f"auto_detect = false, header = false, skip = {int(dialect.skip_lines)}, columns = {columns}, "
+        f"delim = {quote_literal(dialect.delimiter)}, quote = '\"', escape = '\"', strict_mode = true, "
+        f"null_padding = false, max_line_size = {MAX_LINE_SIZE}, buffer_size = {BUFFER_SIZE}, "
+        f"store_rejects = true, rejects_table = {quote_literal(rejects)}, rejects_scan = {quote_literal(scans)})"
+    )
+    return view
+
+
+def _scan_error(path: Path, error: duckdb.Error) -> IngestError:
+    return IngestError(
+        str(path),
+        gettext_noop("The file cannot be read as CSV: %(error)s"),
+        {"error": str(error).split("\n")[0]},
+        code="bad_csv",
+    )
+
+
+def _check_rejects(con: duckdb.DuckDBPyConnection, path: Path, readable: Path, dialect: Dialect, rejects: str) -> None:
+    """Raise the error of the first line DuckDB's parser rejected, if any."""
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [rejects]
+    ).fetchone()
+    if not exists or not exists[0]:
+        return
     reject = con.execute(
         f"SELECT line_byte_position, byte_position, column_name, error_type, csv_line, error_message "
         f"FROM {quote_identifier(rejects)} WHERE {_NOT_BLANK_LINE} ORDER BY byte_position LIMIT 1"
     ).fetchone()
-    con.execute(f"DROP TABLE IF EXISTS {quote_identifier(rejects)}")
-    con.execute(f"DROP TABLE IF EXISTS {quote_identifier(scan_table)}")
     if reject is not None:
-        con.execute(f"DROP TABLE {quote_identifier(table)}")
         raise _reject_error(path, readable, dialect, reject)
-    row = con.execute(f"SELECT count(*) FROM {quote_identifier(table)}").fetchone()
-    return table, int(row[0]) if row else 0
 
 
 def _reject_error(path: Path, readable: Path, dialect: Dialect, reject: tuple) -> IngestError:
@@ -278,7 +312,7 @@ def _field(dialect: Dialect, column: int | None) -> str | None:
     return dialect.labels[column - 1] if column and column <= len(dialect.labels) else None
 
 
-def _locator(path: Path, scan: encodings.TextScan, dialect: Dialect):
+def _locator(path: Path, scan: encodings.TextScan, dialect: Dialect) -> Callable[[int], int | None]:
     """Record number -> physical line, by reading the file again (only when reporting an error)."""
 
     def locate(index: int) -> int | None:

@@ -263,7 +263,7 @@ _NOT_FROM_STRINGS = {"boolean_words", "boolean_digits", "date_compact", "int", "
 
 
 def sample_conversions(
-    con: duckdb.DuckDBPyConnection, table: str, columns: list[TextColumn], row_count: int
+    con: duckdb.DuckDBPyConnection, table: str, columns: list[TextColumn], row_count: int | None
 ) -> dict[str, Conversion | None]:
     """The conversion of each text column (None: stays text), judged on a sample of the rows.
 
@@ -282,9 +282,15 @@ def full_conversions(
     return _choose(con, quote_identifier(table), columns) if columns else {}
 
 
-def _sample_relation(table: str, row_count: int) -> str:
-    """The first rows and a reservoir sample of the rest (not a rowid filter: spatial's optimizer rejects those)."""
+def _sample_relation(table: str, row_count: int | None) -> str:
+    """The first rows and a reservoir sample of the rest (not a rowid filter: spatial's optimizer rejects those).
+
+    A view over a file (row_count None) gives its first rows only: a reservoir would
+    read the whole file once more.
+    """
     quoted = quote_identifier(table)
+    if row_count is None:
+        return f"(SELECT * FROM {quoted} LIMIT {SAMPLE_HEAD_ROWS + SAMPLE_SPREAD_ROWS})"
     if row_count <= SAMPLE_HEAD_ROWS + SAMPLE_SPREAD_ROWS:
         return quoted
     return (

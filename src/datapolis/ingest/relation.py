@@ -1,16 +1,18 @@
 """From a reader's staging table to the typed relation the store versions.
 
-Every reader loads its file into one temporary staging table: text columns to type
-(VARCHAR), and columns whose type the format already tells (JSON numbers, GDAL
-attributes, geometries, Parquet). This module names the fields, infers or applies
-their types, adds the geo_point_2d a coordinate pair stands for, and creates the
-final view, whose every expression is one that cannot fail.
+Every reader stages its file as a temporary table, or a view over the file (CSV):
+text columns to type (VARCHAR), and columns whose type the format already tells (JSON
+numbers, GDAL attributes, geometries, Parquet). This module names the fields, infers
+or applies their types, writes the typed rows in one pass that also checks every value
+fitted its type, adds the geo_point_2d a coordinate pair stands for, and returns a view
+over the typed rows: scanning it cannot fail.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,14 +49,24 @@ class StagedColumn:
     textual: bool = False  # a string of a typed format (JSON...): never read as a number or boolean
 
 
+def _no_check() -> None:
+    return None
+
+
 @dataclass
 class Staging:
+    """A reader's rows: a temporary table, or a view over the file (CSV) that is scanned once in full."""
+
     path: str
     table: str
     columns: list[StagedColumn]
-    row_count: int
+    row_count: int | None  # None: known after the full scan (a view)
     locate: Callable[[int], int | None] = lambda _index: None  # 0-based record -> line (or row) for errors
     source: dict[str, Any] = field(default_factory=dict)
+    is_view: bool = False
+    after_scan: Callable[[], None] = _no_check  # raises the IngestError of problems found while scanning
+    scan_error: Callable[[duckdb.Error], IngestError] | None = None  # what a failed scan of the view means
+    cleanup: Callable[[], None] = _no_check  # runs once the typed rows are written (or on failure)
 
 
 @dataclass
@@ -66,6 +78,25 @@ class _Field:
 
 def build(con: duckdb.DuckDBPyConnection, staging: Staging, options: ReadOptions) -> Prepared:
     """Name, type and assemble the fields; materialise them; return what the store needs."""
+    try:
+        with _scanning(staging):
+            return _build(con, staging, options)
+    finally:
+        staging.cleanup()
+
+
+@contextmanager
+def _scanning(staging: Staging) -> Iterator[None]:
+    """A view over a file fails with the file's problem, said as the reader says it."""
+    try:
+        yield
+    except duckdb.Error as error:
+        if staging.scan_error is None:
+            raise
+        raise staging.scan_error(error) from error
+
+
+def _build(con: duckdb.DuckDBPyConnection, staging: Staging, options: ReadOptions) -> Prepared:
     taken: set[str] = set()
     names = [normalise_field_name(column.label, taken) for column in staging.columns]
     forced_types = _forced_types(staging, names, options)
@@ -88,7 +119,9 @@ def build(con: duckdb.DuckDBPyConnection, staging: Staging, options: ReadOptions
         # the sample missed a value: judge those columns on all their rows (they then pass)
         con.execute(f"DROP TABLE {quote_identifier(typed)}")
         conversions.update(inference.full_conversions(con, staging.table, [c for c in to_infer if c.column in failing]))
-    con.execute(f"DROP TABLE {quote_identifier(staging.table)}")
+    con.execute(f"DROP {'VIEW' if staging.is_view else 'TABLE'} {quote_identifier(staging.table)}")
+    row = con.execute(f"SELECT count(*) FROM {quote_identifier(typed)}").fetchone()
+    row_count = int(row[0]) if row else 0
     fields = [_Field(f.spec, quote_identifier(f.spec.name), f.staged) for f in fields]
     derived = _derived_point(con, typed, fields, options, taken, staging.source)
     if derived is not None:
@@ -96,7 +129,7 @@ def build(con: duckdb.DuckDBPyConnection, staging: Staging, options: ReadOptions
     view = new_name("ingest_view")
     select = ", ".join(f"{f.expression} AS {quote_identifier(f.spec.name)}" for f in fields)
     con.execute(f"CREATE TEMP VIEW {quote_identifier(view)} AS SELECT {select} FROM {quote_identifier(typed)}")
-    source = {**staging.source, "rows": staging.row_count}
+    source = {**staging.source, "rows": row_count}
     if options.original_name:
         source["original_name"] = options.original_name
     if options.field_types:
@@ -142,6 +175,7 @@ def _materialise(
         f"CREATE TEMP TABLE {quote_identifier(typed)} AS SELECT {', '.join(columns)} "
         f"FROM {quote_identifier(staging.table)}"
     )
+    staging.after_scan()
     if not checked:
         return typed, set()
     lost = [
@@ -213,8 +247,8 @@ def _forced(
         conversion = inference.CONVERSIONS[key]
         if not inference.rejected_count(con, staging.table, column.column, conversion):
             return field_type, conversion.verified_sql(inference.value_expression(column.column))
-    rejected = inference.first_rejected(con, staging.table, column.column, inference.CONVERSIONS[keys[0]])
-    assert rejected is not None
+    staging.after_scan()  # a broken file is said before a value that does not fit
+    rejected = _first_rejected(con, staging, column.column, inference.CONVERSIONS[keys[0]])
     index, value = rejected
     raise IngestError(
         staging.path,
@@ -225,6 +259,23 @@ def _forced(
         column=position,
         field=name,
     )
+
+
+def _first_rejected(
+    con: duckdb.DuckDBPyConnection, staging: Staging, column: str, conversion: inference.Conversion
+) -> tuple[int, str]:
+    """Row numbers need a table: a view over a file is copied first (only on this error path)."""
+    table = staging.table
+    if staging.is_view:
+        table = new_name("ingest_rows")
+        con.execute(f"CREATE TEMP TABLE {quote_identifier(table)} AS SELECT * FROM {quote_identifier(staging.table)}")
+    try:
+        rejected = inference.first_rejected(con, table, column, conversion)
+    finally:
+        if table != staging.table:
+            con.execute(f"DROP TABLE {quote_identifier(table)}")
+    assert rejected is not None
+    return rejected
 
 
 def _as_text(column: StagedColumn) -> str:
