@@ -175,7 +175,11 @@ def _materialise(
         f"CREATE TEMP TABLE {quote_identifier(typed)} AS SELECT {', '.join(columns)} "
         f"FROM {quote_identifier(staging.table)}"
     )
-    staging.after_scan()
+    try:
+        staging.after_scan()
+    except IngestError:
+        con.execute(f"DROP TABLE {quote_identifier(typed)}")
+        raise
     if not checked:
         return typed, set()
     lost = [
