@@ -78,6 +78,11 @@ def immediate_jobs() -> Iterator[None]:
 
 def french_csv(path: Path, rows: int = 50, *, seed: int = 1) -> Path:
     """A French-style CSV: `;` separators, decimal commas, dd/mm/yyyy dates, latitude/longitude."""
+    path.write_text(french_csv_text(rows, seed=seed), encoding="utf-8")
+    return path
+
+
+def french_csv_text(rows: int = 50, *, seed: int = 1) -> str:
     generator = random.Random(seed)
     lines = ["identifiant;nom;population;surface_km2;date_recensement;latitude;longitude"]
     for index in range(rows):
@@ -91,8 +96,7 @@ def french_csv(path: Path, rows: int = 50, *, seed: int = 1) -> Path:
             f"{-1.0 + generator.random() * 7:.6f}".replace(".", ","),
         ]
         lines.append(";".join(cells))
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
+    return "\n".join(lines) + "\n"
 
 
 def upload_id_from(response) -> str:
@@ -110,15 +114,15 @@ def start_upload(client: Client, path: Path, url: str = "/backoffice/new/") -> s
     return upload_id_from(response)
 
 
-def field_forms(upload, **changes) -> dict[str, str]:
-    """The POST data of the fields step, with `changes` = {name: {key: value}} applied."""
+def field_forms(fields: list[dict], **changes) -> dict[str, str]:
+    """The POST data of a columns form for `fields`, with `changes` = {name: {key: value}} applied."""
     data = {
-        "form-TOTAL_FORMS": str(len(upload.fields)),
-        "form-INITIAL_FORMS": str(len(upload.fields)),
+        "form-TOTAL_FORMS": str(len(fields)),
+        "form-INITIAL_FORMS": str(len(fields)),
         "form-MIN_NUM_FORMS": "0",
         "form-MAX_NUM_FORMS": "1000",
     }
-    for index, field in enumerate(upload.fields):
+    for index, field in enumerate(fields):
         values = {**field, **changes.get(field["name"], {})}
         data[f"form-{index}-name"] = values["name"]
         data[f"form-{index}-label"] = values["label"]

@@ -42,7 +42,7 @@ def test_an_agent_publishes_a_new_dataset_with_edited_fields(agent_client, agent
     response = agent_client.post(
         f"/backoffice/uploads/{upload_id}/fields/",
         field_forms(
-            upload,
+            upload.fields,
             population={"label": "Population municipale", "unit": "habitants", "description": "Au 1er janvier"},
             nom={"facet": True, "sortable": True},
             surface_km2={"type": "text"},
