@@ -1,0 +1,64 @@
+"""Template helpers of the pages: colours, numbers, query strings."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.formats import number_format
+
+register = template.Library()
+
+
+@register.filter
+def contrast_text(color: str) -> str:
+    """Black or white, whichever reads better on `color` (#rrggbb), by WCAG relative luminance."""
+    try:
+        red, green, blue = (int(color[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    except (TypeError, ValueError):
+        return "#ffffff"
+
+    def linear(channel: float) -> float:
+        return channel / 12.92 if channel <= 0.03928 else ((channel + 0.055) / 1.055) ** 2.4
+
+    luminance = 0.2126 * linear(red) + 0.7152 * linear(green) + 0.0722 * linear(blue)
+    return "#000000" if (luminance + 0.05) / 0.05 > 1.05 / (luminance + 0.05) else "#ffffff"
+
+
+@register.filter
+def number(value) -> str:
+    """A number with the language's grouping and decimal separators."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and not value.is_integer():
+        return number_format(value, decimal_pos=None, use_l10n=True, force_grouping=True)
+    try:
+        return number_format(int(value), use_l10n=True, force_grouping=True)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+@register.simple_tag
+def page_query(state, **changes) -> str:
+    """The page state's query string with some parameters changed."""
+    return state.querystring(**changes)
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if mapping else None
+
+
+@register.filter
+def catalog_without(state, value: str) -> str:
+    return state.params(refine=[item for item in state.refine if item != value], page=1)
+
+
+@register.filter
+def catalog_page(state, step: int) -> str:
+    return state.params(page=state.page + int(step))
+
+
+@register.filter
+def active_filters(state, labels):
+    return state.active_filters(labels)

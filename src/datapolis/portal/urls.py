@@ -1,0 +1,24 @@
+"""The pages people use: home, catalog, dataset tabs, and their embeddable versions."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from datapolis.portal import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("catalog/", views.catalog, name="catalog"),
+    path("catalog/suggest/", views.suggest, name="suggest"),
+    path("dataset/<str:dataset_id>/", views.information, name="dataset"),
+    path("dataset/<str:dataset_id>/table/", views.table, name="table"),
+    path("dataset/<str:dataset_id>/map/", views.map_view, name="map"),
+    path("dataset/<str:dataset_id>/chart/", views.chart, name="chart"),
+    path("dataset/<str:dataset_id>/api/", views.api, name="api"),
+    path("dataset/<str:dataset_id>/export/", views.export, name="export"),
+    path("embed/dataset/<str:dataset_id>/table/", views.embed_table, name="embed-table"),
+    path("embed/dataset/<str:dataset_id>/map/", views.embed_map, name="embed-map"),
+    path("embed/dataset/<str:dataset_id>/chart/", views.embed_chart, name="embed-chart"),
+]

@@ -1,0 +1,159 @@
+"""Thin views: read the request, ask `services`, render a template."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.http import require_GET
+
+from datapolis.api.explore.errors import NotFound
+from datapolis.portal import services
+from datapolis.portal.services import DatasetPage
+
+TABS = ("dataset", "table", "map", "chart", "api", "export")
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/home.html", services.home(request))
+
+
+@require_GET
+def catalog(request: HttpRequest) -> HttpResponse:
+    state = services.CatalogState.from_query(request.GET)
+    context = {"state": state, **services.catalog(request, state)}
+    template = "portal/catalog_results.html" if _partial(request, "catalog-results") else "portal/catalog.html"
+    return render(request, template, context)
+
+
+@require_GET
+def suggest(request: HttpRequest) -> HttpResponse:
+    text = request.GET.get("q", "")
+    return render(request, "portal/suggestions.html", {"q": text, "items": services.suggestions(request, text)})
+
+
+def _partial(request: HttpRequest, target: str) -> bool:
+    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-Target") == target
+
+
+def dataset_page(tab: str, *, embed: bool = False) -> Callable:
+    """Open the dataset through the access policy (404 when hidden) and render one tab."""
+
+    def decorator(build: Callable[[HttpRequest, DatasetPage], dict[str, Any]]) -> Callable:
+        @require_GET
+        @wraps(build)
+        def view(request: HttpRequest, dataset_id: str) -> HttpResponse:
+            try:
+                page = services.open_page(request, dataset_id)
+            except NotFound:
+                raise Http404(dataset_id) from None
+            needs_data = tab in {"table", "map", "chart", "export"}
+            context: dict[str, Any] = {"page": page, "dataset": page.dataset, "state": page.state, "tab": tab,
+                                       "embed": embed, "tabs": _tabs(page)}  # fmt: skip
+            if not needs_data or page.data_visible:
+                context.update(build(request, page))
+            if not embed and tab in {"dataset", "table"} and not request.headers.get("HX-Request"):
+                services.count_view(page.dataset)
+            if embed:
+                template = f"portal/embed_{tab}.html"
+            elif tab == "table" and _partial(request, "table-region"):
+                template = "portal/table_region.html"
+            else:
+                template = f"portal/dataset_{'info' if tab == 'dataset' else tab}.html"
+            return render(request, template, context)
+
+        return xframe_options_exempt(view) if embed else view
+
+    return decorator
+
+
+def _tabs(page: DatasetPage) -> list[dict[str, Any]]:
+    from django.utils.translation import gettext as _
+
+    query = page.state.querystring(drop=("page",))
+    labels = {
+        "dataset": _("Information"),
+        "table": _("Table"),
+        "map": _("Map"),
+        "chart": _("Chart"),
+        "api": _("API"),
+        "export": _("Export"),
+    }
+    tabs = []
+    for name in TABS:
+        if name in {"table", "map", "chart", "export", "api"} and not page.data_visible:
+            continue
+        if name == "map" and not page.geo_fields:
+            continue
+        url = reverse(f"portal:{name}", args=[page.dataset.dataset_id])
+        tabs.append({"name": name, "label": labels[name], "url": url + (f"?{query}" if query else "")})
+    return tabs
+
+
+def _embed_snippet(request: HttpRequest, page: DatasetPage, kind: str, extra: str = "") -> str:
+    query = "&".join(part for part in (page.state.querystring(), extra) if part)
+    url = request.build_absolute_uri(reverse(f"portal:embed-{kind}", args=[page.dataset.dataset_id]))
+    src = url + (f"?{query}" if query else "")
+    title = page.dataset.title.replace('"', "&quot;")
+    return f'<iframe src="{src.replace("&", "&amp;")}" title="{title}" width="100%" height="520" style="border:0" loading="lazy"></iframe>'  # noqa: E501
+
+
+@dataset_page("dataset")
+def information(request: HttpRequest, page: DatasetPage) -> dict[str, Any]:
+    return services.information(page)
+
+
+@dataset_page("table")
+def table(request: HttpRequest, page: DatasetPage) -> dict[str, Any]:
+    return {"table": services.table(page), "embed_snippet": _embed_snippet(request, page, "table")}
+
+
+def _map(request: HttpRequest, page: DatasetPage) -> dict[str, Any]:
+    context = services.map_config(page, request, request.GET)
+    extra = "&".join(f"{key}={request.GET[key]}" for key in ("geo", "color") if request.GET.get(key))
+    context["embed_snippet"] = _embed_snippet(request, page, "map", extra)
+    return context
+
+
+def _chart(request: HttpRequest, page: DatasetPage) -> dict[str, Any]:
+    from urllib.parse import urlencode
+
+    options = services.ChartOptions.from_query(request.GET, page.fields)
+    context = {"options": options, "chart": services.chart(page, options)}
+    context["embed_snippet"] = _embed_snippet(request, page, "chart", urlencode(options.params()))
+    context["chart_types"] = services.CHART_TYPES
+    context["aggregations"] = services.AGGREGATIONS
+    context["time_units"] = list(services.TIME_UNITS)
+    context["x_fields"] = [s for s in page.fields if s.type in {"text", "date", "datetime", "int", "boolean"}]
+    context["y_fields"] = [s for s in page.fields if s.type in {"int", "double"}]
+    context["series_fields"] = [s for s in page.fields if s.type in {"text", "boolean"}]
+    return context
+
+
+map_view = dataset_page("map")(_map)
+chart = dataset_page("chart")(_chart)
+
+
+@dataset_page("api")
+def api(request: HttpRequest, page: DatasetPage) -> dict[str, Any]:
+    return {"urls": services.api_urls(page, request)}
+
+
+@dataset_page("export")
+def export(request: HttpRequest, page: DatasetPage) -> dict[str, Any]:
+    return {"exports": services.exports(page)}
+
+
+@dataset_page("table", embed=True)
+def embed_table(request: HttpRequest, page: DatasetPage) -> dict[str, Any]:
+    return {"table": services.table(page)}
+
+
+embed_map = dataset_page("map", embed=True)(_map)
+embed_chart = dataset_page("chart", embed=True)(_chart)
