@@ -7,10 +7,14 @@ DuckDB file holding a copy of that version, built once, written to a temporary n
 and renamed into place: a file under its final name is complete and never changes, so
 any number of processes can attach it read-only at once.
 
-A file is named by the dataset and the DuckLake snapshot of the version, so a new
-publication simply makes a new file; older files are removed once superseded. When the
-file of a version does not exist yet (another machine published it), queries read the
-lake while a background thread builds the copy.
+A file is named by the dataset, the DuckLake snapshot of the version and the file's
+format, so a new publication (or a new format) simply makes a new file; older files are
+removed once superseded. When the file of a version does not exist yet (another machine
+published it, or it predates the format), queries read the lake while a background thread
+builds the copy.
+
+Besides the `data` table, a file holds the word index of its text columns
+(`engine.search_index`), built with it: full-text predicates on the copy read the index.
 """
 
 from __future__ import annotations
@@ -18,17 +22,39 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
+from datapolis.engine import search_index
+from datapolis.engine.search_index import SearchIndex
 from datapolis.engine.sql import quote_identifier, quote_literal
+
+if TYPE_CHECKING:
+    from datapolis.odsql.search import SearchStrategy
 
 logger = logging.getLogger(__name__)
 
 SERVING_TABLE = "data"
+FILE_FORMAT = 2  # 2: with the word index
+_FILE_NAME = re.compile(r"^(?P<stem>[0-9a-f]{16})-(?P<snapshot>\d+)(?:\.f(?P<format>\d+))?\.duckdb$")
+
+
+@dataclass(frozen=True)
+class ServingRelation:
+    """Where to query a version, and the word index that goes with that relation, if any."""
+
+    sql: str
+    index: SearchIndex | None = None
+
+    def search(self) -> SearchStrategy | None:
+        """The search strategy for full-text predicates on `sql` (None: the default scan)."""
+        return self.index.search() if self.index is not None else None
 
 
 class ServingCache:
@@ -36,7 +62,7 @@ class ServingCache:
         self.directory = directory
         self.directory.mkdir(parents=True, exist_ok=True)
         self.max_attached = max_attached
-        self._attached: OrderedDict[str, str] = OrderedDict()  # file name -> alias
+        self._attached: OrderedDict[str, tuple[str, ServingRelation]] = OrderedDict()  # file -> (database, relation)
         self._building: set[str] = set()
         self._lock = threading.Lock()
 
@@ -47,7 +73,7 @@ class ServingCache:
         return hashlib.sha256(dataset_id.encode()).hexdigest()[:16]
 
     def path_for(self, dataset_id: str, snapshot_id: int) -> Path:
-        return self.directory / f"{self._stem(dataset_id)}-{int(snapshot_id)}.duckdb"
+        return self.directory / f"{self._stem(dataset_id)}-{int(snapshot_id)}.f{FILE_FORMAT}.duckdb"
 
     def is_built(self, dataset_id: str, snapshot_id: int) -> bool:
         return self.path_for(dataset_id, snapshot_id).exists()
@@ -65,6 +91,7 @@ class ServingCache:
         con.execute(f"ATTACH {quote_literal(str(partial))} AS {alias}")
         try:
             con.execute(f"CREATE TABLE {alias}.{SERVING_TABLE} AS SELECT * FROM {relation_sql}")
+            search_index.build(con, alias, SERVING_TABLE)
         finally:
             con.execute(f"DETACH {alias}")
         os.replace(partial, target)
@@ -95,8 +122,11 @@ class ServingCache:
 
     def _remove_superseded(self, dataset_id: str, snapshot_id: int) -> None:
         for path in self.directory.glob(f"{self._stem(dataset_id)}-*.duckdb"):
-            snapshot = int(path.stem.rsplit("-", 1)[1])
-            if snapshot < snapshot_id:
+            match = _FILE_NAME.match(path.name)
+            if match is None:
+                continue
+            snapshot, file_format = int(match["snapshot"]), int(match["format"] or 1)
+            if snapshot < snapshot_id or (snapshot == snapshot_id and file_format < FILE_FORMAT):
                 path.unlink(missing_ok=True)  # processes that attached it keep reading their open file
 
     def remove(self, dataset_id: str) -> None:
@@ -107,21 +137,27 @@ class ServingCache:
 
     def relation(self, con: duckdb.DuckDBPyConnection, dataset_id: str, snapshot_id: int) -> str | None:
         """The table of the serving copy, attached to `con`'s database, or None if not built."""
+        target = self.target(con, dataset_id, snapshot_id)
+        return target.sql if target is not None else None
+
+    def target(self, con: duckdb.DuckDBPyConnection, dataset_id: str, snapshot_id: int) -> ServingRelation | None:
+        """The serving copy's table and word index, attached to `con`'s database, or None if not built."""
         path = self.path_for(dataset_id, snapshot_id)
         with self._lock:
-            alias = self._attached.get(path.name)
-            if alias is not None:
+            attached = self._attached.get(path.name)
+            if attached is not None:
                 self._attached.move_to_end(path.name)
-                return f"{alias}.{SERVING_TABLE}"
+                return attached[1]
             if not path.exists():
                 return None
-            alias = quote_identifier(f"serving_{path.stem}")
+            name = f"serving_{path.name.removesuffix('.duckdb').replace('.', '_')}"
             try:
-                con.execute(f"ATTACH {quote_literal(str(path))} AS {alias} (READ_ONLY)")
+                con.execute(f"ATTACH {quote_literal(str(path))} AS {quote_identifier(name)} (READ_ONLY)")
             except duckdb.IOException:
                 return None  # removed by a newer publication between the check and the attach
-            self._attached[path.name] = alias
+            target = ServingRelation(f"{quote_identifier(name)}.{SERVING_TABLE}", search_index.load(con, name))
+            self._attached[path.name] = (name, target)
             while len(self._attached) > self.max_attached:
-                _, oldest = self._attached.popitem(last=False)
-                con.execute(f"DETACH {oldest}")
-            return f"{alias}.{SERVING_TABLE}"
+                _, (oldest, _) = self._attached.popitem(last=False)
+                con.execute(f"DETACH {quote_identifier(oldest)}")
+            return target

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Protocol
 
@@ -166,6 +167,157 @@ class FoldedWordSearch:
 
     def startswith(self, ctx: PrintContext, texts: list[exp.Expression], query: str) -> exp.Expression:
         return _any([exp.StartsWith(this=text, expression=self._text_param(ctx, query)) for text in texts])
+
+
+def word_sql() -> tuple[str, str]:
+    """The DuckDB SQL of the words of a text (`:text`) and of a word's normalised form (`:word`).
+
+    A word index must store exactly these, so an indexed strategy matches what this one does.
+    """
+    return FoldedWordSearch.WORDS, FoldedWordSearch.NORMALISE
+
+
+class WordIndex(Protocol):
+    """A relation's word index (built by `datapolis.engine.search_index`).
+
+    `database` holds a `words` table (word_id, word, norm) and a `postings` table (word_id,
+    col, row_id); `columns` numbers the indexed text columns; `row_id` of a posting is the
+    relation's `rowid`.
+    """
+
+    database: str
+    columns: Mapping[str, int]
+    words: str
+    postings: str
+
+
+class IndexedWordSearch(FoldedWordSearch):
+    """DuckDB on a relation with a word index: the same matches as FoldedWordSearch, found
+    by looking words up in the index instead of splitting every row's text.
+
+    A text the index does not cover (an expression, a technical column) falls back to the
+    scan for that text only, ORed with the indexed ones per word, so results never differ.
+    """
+
+    ROW = "rowid"
+    NORM = "norm = :normalised_term"
+    PREFIX_WORD = "starts_with(word, :term)"
+
+    def __init__(self, index: WordIndex) -> None:
+        self.index = index
+
+    def _column_number(self, text: exp.Expression) -> int | None:
+        if isinstance(text, exp.Anonymous) and str(text.this).lower() == "array_to_string" and text.expressions:
+            text = text.expressions[0]
+        if isinstance(text, exp.Column) and not text.table:
+            return self.index.columns.get(text.name)
+        return None
+
+    def _split(self, texts: list[exp.Expression]) -> tuple[list[int], list[exp.Expression]]:
+        numbers: list[int] = []
+        others: list[exp.Expression] = []
+        for text in texts:
+            number = self._column_number(text)
+            if number is None:
+                others.append(text)
+            elif number not in numbers:
+                numbers.append(number)
+        return numbers, others
+
+    def _table(self, name: str) -> exp.Table:
+        return exp.table_(name, db=self.index.database, quoted=True)
+
+    def _rows(self, numbers: list[int], word_condition: exp.Expression) -> exp.Expression:
+        """`rowid IN (rows where one of the columns holds a word meeting the condition)`."""
+        words = exp.select("word_id").from_(self._table(self.index.words), copy=False).where(word_condition)
+        postings = exp.select("row_id").from_(self._table(self.index.postings), copy=False)
+        postings = postings.where(exp.In(this=exp.column("word_id"), query=words.subquery()), copy=False)
+        if len(numbers) < len(set(self.index.columns.values())):
+            postings = postings.where(
+                exp.In(this=exp.column("col"), expressions=[exp.Literal.number(n) for n in sorted(numbers)]),
+                copy=False,
+            )
+        return exp.In(this=exp.column(self.ROW), query=postings.subquery())
+
+    def _matching(
+        self,
+        texts: list[exp.Expression],
+        word_condition: Callable[[], exp.Expression],
+        scanned: Callable[[list[exp.Expression]], exp.Expression],
+    ) -> exp.Expression:
+        """Rows where one of the texts has a word meeting a condition: index, then scan for the rest."""
+        numbers, others = self._split(texts)
+        conditions = []
+        if numbers:
+            conditions.append(self._rows(numbers, word_condition()))
+        if others:
+            conditions.append(scanned(others))
+        return _any(conditions)
+
+    def _normalised_param(self, ctx: PrintContext, term: str) -> exp.Expression:
+        return self._normalise(self._text_param(ctx, term))
+
+    def _with_word(self, ctx: PrintContext, texts: list[exp.Expression], term: str) -> exp.Expression:
+        """Rows where one of the texts has a word of the same normalised form as `term`."""
+        return self._matching(
+            texts,
+            lambda: _fill(self.NORM, self.dialect, normalised_term=self._normalised_param(ctx, term)),
+            lambda others: FoldedWordSearch._has_all_words(self, ctx, others, [term]),
+        )
+
+    def _with_prefix(self, ctx: PrintContext, texts: list[exp.Expression], prefix: str) -> exp.Expression:
+        return self._matching(
+            texts,
+            lambda: _fill(self.PREFIX_WORD, self.dialect, term=self._text_param(ctx, prefix)),
+            lambda others: self._any_word(others, _fill(self.PREFIX, self.dialect, term=self._text_param(ctx, prefix))),
+        )
+
+    def _has_all_words(self, ctx: PrintContext, texts: list[exp.Expression], terms: list[str]) -> exp.Expression:
+        return _all([self._with_word(ctx, texts, term) for term in terms])
+
+    def search(self, ctx: PrintContext, texts: list[exp.Expression], query: str) -> exp.Expression:
+        terms = words(query)
+        conditions = []
+        for index, term in enumerate(terms):
+            last = index == len(terms) - 1
+            conditions.append(
+                self._matching(
+                    texts,
+                    lambda term=term, last=last: self._fuzzy(ctx, term, last, exp.column("word"), exp.column("norm")),
+                    lambda others, term=term, last=last: self._any_word(
+                        others, self._fuzzy(ctx, term, last, exp.column("w"), self._normalise(exp.column("w")))
+                    ),
+                )
+            )
+        return _all(conditions)
+
+    def _fuzzy(
+        self, ctx: PrintContext, term: str, last: bool, word: exp.Expression, normalised: exp.Expression
+    ) -> exp.Expression:
+        """search()'s test of one word (§3.3): close enough, same stem, or (last term) a prefix."""
+        param = self._text_param(ctx, term)
+        condition = exp.or_(
+            exp.LTE(
+                this=exp.Anonymous(this="levenshtein", expressions=[word, param]),
+                expression=exp.Literal.number(fuzziness(term)),
+            ),
+            exp.EQ(this=normalised, expression=self._normalise(param.copy())),
+            copy=False,
+        )
+        if last:
+            prefix = exp.Anonymous(this="starts_with", expressions=[word.copy(), param.copy()])
+            condition = exp.or_(condition, prefix, copy=False)
+        return condition
+
+    def suggest(self, ctx: PrintContext, texts: list[exp.Expression], query: str) -> exp.Expression:
+        return _all([self._with_prefix(ctx, texts, term) for term in words(query)])
+
+    def like(self, ctx: PrintContext, texts: list[exp.Expression], query: str) -> exp.Expression:
+        prefixes = [words(t)[-1] for t in query.split() if t.endswith("*") and words(t)]
+        exact = [w for t in query.split() if not t.endswith("*") for w in words(t)]
+        conditions = [self._with_word(ctx, texts, term) for term in exact]
+        conditions += [self._with_prefix(ctx, texts, prefix) for prefix in prefixes]
+        return _all(conditions)
 
 
 class PostgresWordSearch(FoldedWordSearch):

@@ -1,0 +1,125 @@
+"""The word index of a serving copy: French full-text search without scanning every row.
+
+Built once per version, in the serving file beside its `data` table, from the words that
+ODSQL's full-text predicates compare (see `datapolis.odsql.search`: text folded to lower
+case without accents, split on non-alphanumerics; a word's normalised form is its Snowball
+French stem without a final plural s/x):
+
+- `search_words(word_id, word, norm)`: every distinct word of the indexed columns, sorted
+  by word, so the words with a given prefix have consecutive ids;
+- `search_postings(word_id, col, row_id)`: which column of which row (the `rowid` of
+  `data`) holds each word, sorted by word id so a lookup reads only the row groups of the
+  wanted words (DuckDB pushes the ids found in `search_words` into the scan);
+- `search_columns(col, name)`: the indexed columns (every text column, multivalued ones
+  included, but the technical record id).
+
+A query then filters `data` with `rowid IN (SELECT row_id FROM search_postings ...)`, which
+DuckDB runs as a semi-join whose bloom filter is pushed into the scan of `data`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+import duckdb
+
+from datapolis.engine.sql import quote_identifier, quote_literal
+from datapolis.engine.types import RECORD_ID_COLUMN
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from datapolis.odsql.search import SearchStrategy
+
+WORDS_TABLE = "search_words"
+POSTINGS_TABLE = "search_postings"
+COLUMNS_TABLE = "search_columns"
+ROW_COLUMN = "rowid"  # the pseudo-column of `data` the postings point to
+TEXT_TYPES = ("VARCHAR", "VARCHAR[]")
+
+
+@dataclass(frozen=True)
+class SearchIndex:
+    """Where a relation's word index is: the attached database holding its tables, and
+    the number of each indexed column in the postings."""
+
+    database: str  # the attached database's name (unquoted)
+    columns: Mapping[str, int]
+    words: str = WORDS_TABLE
+    postings: str = POSTINGS_TABLE
+
+    def search(self) -> SearchStrategy:
+        """The ODSQL search strategy that reads this index."""
+        from datapolis.odsql.search import IndexedWordSearch
+
+        return IndexedWordSearch(self)
+
+
+def indexable_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    """The text columns of `table` worth indexing; none if a column shadows `rowid`."""
+    described = con.execute(f"DESCRIBE {table}").fetchall()
+    names = [str(row[0]) for row in described]
+    if ROW_COLUMN in (name.lower() for name in names):
+        return []  # `rowid` would name that column, not the row: no index, queries scan
+    return [str(name) for name, kind, *_ in described if kind in TEXT_TYPES and name != RECORD_ID_COLUMN]
+
+
+def build(con: duckdb.DuckDBPyConnection, database: str, table: str = "data") -> SearchIndex | None:
+    """Create the index tables of `database`.`table` in `database`; None when nothing to index."""
+    from datapolis.odsql.search import word_sql  # the query side's own definition of words
+
+    source = f"{quote_identifier(database)}.{quote_identifier(table)}"
+    columns = indexable_columns(con, source)
+    if not columns:
+        return None
+    words, normalise = word_sql()
+    tokens = "search_tokens_" + "".join(ch if ch.isalnum() else "_" for ch in database)
+    per_column = [
+        f"SELECT rowid AS row_id, CAST({number} AS UTINYINT) AS col, "
+        f"unnest(list_distinct({words.replace(':text', _text(name, kind))})) AS word FROM {source}"
+        for number, (name, kind) in enumerate(_typed(con, source, columns))
+    ]
+    target = quote_identifier(database)
+    con.execute(f"CREATE TEMP TABLE {tokens} AS SELECT * FROM ({' UNION ALL '.join(per_column)}) WHERE word <> ''")
+    try:
+        con.execute(
+            f"CREATE TABLE {target}.{WORDS_TABLE} AS "
+            f"SELECT CAST(row_number() OVER (ORDER BY word) - 1 AS UINTEGER) AS word_id, word, "
+            f"{normalise.replace(':word', 'word')} AS norm "
+            f"FROM (SELECT DISTINCT word FROM {tokens}) ORDER BY word"
+        )
+        con.execute(
+            f"CREATE TABLE {target}.{POSTINGS_TABLE} AS "
+            f"SELECT w.word_id, t.col, t.row_id FROM {tokens} t JOIN {target}.{WORDS_TABLE} w USING (word) "
+            f"ORDER BY w.word_id, t.col, t.row_id"
+        )
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {tokens}")
+    values = ", ".join(f"({number}, {quote_literal(name)})" for number, name in enumerate(columns))
+    con.execute(f"CREATE TABLE {target}.{COLUMNS_TABLE} AS SELECT * FROM (VALUES {values}) AS t(col, name)")
+    return SearchIndex(database, MappingProxyType({name: number for number, name in enumerate(columns)}))
+
+
+def _typed(con: duckdb.DuckDBPyConnection, source: str, columns: list[str]) -> list[tuple[str, str]]:
+    kinds = {str(row[0]): str(row[1]) for row in con.execute(f"DESCRIBE {source}").fetchall()}
+    return [(name, kinds[name]) for name in columns]
+
+
+def _text(name: str, kind: str) -> str:
+    """A column's searchable text: a list's values joined by spaces, as the query side does."""
+    column = quote_identifier(name)
+    return f"array_to_string({column}, ' ')" if kind.endswith("[]") else column
+
+
+def load(con: duckdb.DuckDBPyConnection, database: str) -> SearchIndex | None:
+    """The index of an attached serving file, or None if it has none."""
+    found = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND table_name = ?",
+        [database, COLUMNS_TABLE],
+    ).fetchone()
+    if not found or not found[0]:
+        return None
+    rows = con.execute(f"SELECT col, name FROM {quote_identifier(database)}.{COLUMNS_TABLE}").fetchall()
+    return SearchIndex(database, MappingProxyType({str(name): int(col) for col, name in rows}))
