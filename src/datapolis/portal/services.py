@@ -555,7 +555,7 @@ def chart(page: DatasetPage, options: ChartOptions) -> dict[str, Any]:
     y_expr = "count(*)" if options.agg == "count" else f"{options.agg}({odsql_field(options.y)})"
     group_by = f"{x_expr} as x" + (f", {odsql_field(options.series)} as series" if options.series else "")
     order_by = "x asc" if temporal or x.type == "int" else "y desc"
-    limit = CHART_LIMIT if temporal or options.series else TOP_CATEGORIES
+    limit = CHART_LIMIT if temporal or options.series or x.type == "int" else TOP_CATEGORIES
     params = [
         ("select", f"{y_expr} as y"),
         ("group_by", group_by),

@@ -62,3 +62,14 @@ def catalog_page(state, step: int) -> str:
 @register.filter
 def active_filters(state, labels):
     return state.active_filters(labels)
+
+
+@register.filter
+def plain_text(html: str) -> str:
+    """Publisher descriptions may be HTML: their text, paragraphs kept as blank lines."""
+    import re
+
+    from django.utils.html import strip_tags
+
+    text = re.sub(r"(?i)</p>|<br\s*/?>|</li>", "\n", html or "")
+    return re.sub(r"\n{3,}", "\n\n", strip_tags(text)).strip()
