@@ -25,7 +25,6 @@ import os
 import re
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -45,16 +44,23 @@ FILE_FORMAT = 2  # 2: with the word index
 _FILE_NAME = re.compile(r"^(?P<stem>[0-9a-f]{16})-(?P<snapshot>\d+)(?:\.f(?P<format>\d+))?\.duckdb$")
 
 
-@dataclass(frozen=True)
-class ServingRelation:
-    """Where to query a version, and the word index that goes with that relation, if any."""
+class RelationSQL(str):
+    """The SQL text of a serving copy's table, carrying how to search it.
 
-    sql: str
-    index: SearchIndex | None = None
+    `search_strategy` is the ODSQL strategy reading the copy's word index (None without
+    one); `compile_query` uses it when given this text as the relation. Any text derived
+    from it (a sub-select around it...) is a plain `str` again, which searches by scanning,
+    since the index's row ids only hold for this table.
+    """
 
-    def search(self) -> SearchStrategy | None:
-        """The search strategy for full-text predicates on `sql` (None: the default scan)."""
-        return self.index.search() if self.index is not None else None
+    index: SearchIndex | None
+    search_strategy: SearchStrategy | None
+
+    def __new__(cls, sql: str, index: SearchIndex | None = None) -> RelationSQL:
+        relation = super().__new__(cls, sql)
+        relation.index = index
+        relation.search_strategy = index.search() if index is not None else None
+        return relation
 
 
 class ServingCache:
@@ -62,7 +68,7 @@ class ServingCache:
         self.directory = directory
         self.directory.mkdir(parents=True, exist_ok=True)
         self.max_attached = max_attached
-        self._attached: OrderedDict[str, tuple[str, ServingRelation]] = OrderedDict()  # file -> (database, relation)
+        self._attached: OrderedDict[str, tuple[str, RelationSQL]] = OrderedDict()  # file -> (database, relation)
         self._building: set[str] = set()
         self._lock = threading.Lock()
 
@@ -135,13 +141,8 @@ class ServingCache:
 
     # -- reading ---------------------------------------------------------------------
 
-    def relation(self, con: duckdb.DuckDBPyConnection, dataset_id: str, snapshot_id: int) -> str | None:
+    def relation(self, con: duckdb.DuckDBPyConnection, dataset_id: str, snapshot_id: int) -> RelationSQL | None:
         """The table of the serving copy, attached to `con`'s database, or None if not built."""
-        target = self.target(con, dataset_id, snapshot_id)
-        return target.sql if target is not None else None
-
-    def target(self, con: duckdb.DuckDBPyConnection, dataset_id: str, snapshot_id: int) -> ServingRelation | None:
-        """The serving copy's table and word index, attached to `con`'s database, or None if not built."""
         path = self.path_for(dataset_id, snapshot_id)
         with self._lock:
             attached = self._attached.get(path.name)
@@ -155,9 +156,9 @@ class ServingCache:
                 con.execute(f"ATTACH {quote_literal(str(path))} AS {quote_identifier(name)} (READ_ONLY)")
             except duckdb.IOException:
                 return None  # removed by a newer publication between the check and the attach
-            target = ServingRelation(f"{quote_identifier(name)}.{SERVING_TABLE}", search_index.load(con, name))
-            self._attached[path.name] = (name, target)
+            relation = RelationSQL(f"{quote_identifier(name)}.{SERVING_TABLE}", search_index.load(con, name))
+            self._attached[path.name] = (name, relation)
             while len(self._attached) > self.max_attached:
                 _, (oldest, _) = self._attached.popitem(last=False)
                 con.execute(f"DETACH {quote_identifier(oldest)}")
-            return target
+            return relation

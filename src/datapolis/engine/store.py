@@ -25,7 +25,7 @@ from typing import Any
 import duckdb
 
 from datapolis.engine.lake import LAKE_ALIAS, LakeLocation, open_connection
-from datapolis.engine.serving import ServingCache, ServingRelation
+from datapolis.engine.serving import ServingCache
 from datapolis.engine.sql import quote_identifier, quote_literal
 from datapolis.engine.types import RECORD_ID_COLUMN, RECORD_TIMESTAMP_COLUMN, FieldSpec
 
@@ -144,23 +144,17 @@ class Store:
     def serving_relation_sql(self, dataset_id: str, snapshot_id: int) -> str:
         """Where to query a version from this thread's cursor: its serving copy when built.
 
-        Without a copy yet, the lake answers while one is built in the background.
-        """
-        return self.serving_relation(dataset_id, snapshot_id).sql
-
-    def serving_relation(self, dataset_id: str, snapshot_id: int) -> ServingRelation:
-        """The relation of `serving_relation_sql` with its word index, if it has one.
-
-        Full-text predicates on that relation should use `relation.search()`.
+        Without a copy yet, the lake answers while one is built in the background. A copy's
+        text carries the search strategy of its word index (`serving.RelationSQL`).
         """
         lake_relation = self.snapshot_relation_sql(dataset_id, snapshot_id)
         if self.serving is None:
-            return ServingRelation(lake_relation)
-        target = self.serving.target(self.cursor(), dataset_id, snapshot_id)
-        if target is None:
+            return lake_relation
+        relation = self.serving.relation(self.cursor(), dataset_id, snapshot_id)
+        if relation is None:
             self.serving.build_in_background(self.connect, dataset_id, snapshot_id, lake_relation)
-            return ServingRelation(lake_relation)
-        return target
+            return lake_relation
+        return relation
 
     def versions(self, dataset_id: str) -> list[Version]:
         """Every version of a dataset since it was last created, oldest first."""

@@ -81,13 +81,15 @@ def compile_query(
     """The SQL of a records query (select, where, group_by, order_by, limit, offset...).
 
     `relation_sql` is written as is in the FROM clause (it comes from the engine, never from
-    a request). `record_id_column` names the column random() orders records by.
+    a request). Without a `search` strategy, the relation's own `search_strategy` is used
+    when it has one (the engine's serving copies carry their word index's), else the
+    dialect's default. `record_id_column` names the column random() orders records by.
     With `storage_values` (for exports), result columns are named by their API names and
     keep their storage types (geo_shape as GEOMETRY) instead of values shaped for JSON.
     """
     checked = check_query(spec, schema)
     context = make_context(spec)
-    printer = Printer(dialect, context, search)
+    printer = Printer(dialect, context, _search_for(relation_sql, search))
     builder = _QueryBuilder(checked, printer, record_id_column, storage_values=storage_values)
     select = builder.select()
     if spec.limit is not None and spec.limit >= 0:
@@ -115,7 +117,7 @@ def compile_count(
     """The SQL of `total_count`: rows under the filters, or groups with group_by."""
     checked = check_query(spec, schema)
     context = make_context(spec)
-    printer = Printer(dialect, context, search)
+    printer = Printer(dialect, context, _search_for(relation_sql, search))
     builder = _QueryBuilder(checked, printer, None)
     count = exp.Count(this=exp.Star())
     if not checked.is_aggregation:
@@ -128,6 +130,10 @@ def compile_count(
         query = exp.select(count).from_(exp.alias_(exp.Subquery(this=groups), "groups"), copy=False)
     query = query.select(exp.alias_(query.expressions.pop(), "total_count", quoted=True), append=False, copy=False)
     return _count_result(query, printer, dialect, relation_sql)
+
+
+def _search_for(relation_sql: str, search: SearchStrategy | None) -> SearchStrategy | None:
+    return search if search is not None else getattr(relation_sql, "search_strategy", None)
 
 
 def _count_result(query: exp.Select, printer: Printer, dialect: str, relation_sql: str) -> CompiledQuery:
