@@ -8,6 +8,9 @@
   spec.data.url = new URL(spec.data.url, window.location.origin).href;
   vegaEmbed(element, spec, { actions: { export: true, source: false, compiled: false, editor: false }, renderer: "svg" })
     .then(function (result) {
+      element.querySelectorAll("details > summary").forEach(function (summary) {
+        summary.setAttribute("aria-label", element.dataset.labelActions);
+      });
       element.dataset.rendered = "true";
       element.chartView = result.view;
     })
