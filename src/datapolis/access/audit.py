@@ -31,8 +31,14 @@ class Action(models.TextChoices):
     APIKEY_REVOKED = "apikey_revoked", _("API key revoked")
     PORTAL_CREATED = "portal_created", _("Portal created")
     DATASET_SHARED = "dataset_shared", _("Dataset shared with a portal")
+    DATASET_CREATED = "dataset_created", _("Dataset created")
+    DATASET_DRAFT_SAVED = "dataset_draft_saved", _("Dataset saved as a draft")
     DATASET_PUBLISHED = "dataset_published", _("Dataset published")
+    DATASET_UNPUBLISHED = "dataset_unpublished", _("Dataset unpublished")
+    DATA_REPLACED = "dataset_data_replaced", _("Dataset data replaced")
     DATASET_ROLLED_BACK = "dataset_rolled_back", _("Dataset rolled back")
+    DATASET_METADATA_CHANGED = "dataset_metadata_changed", _("Dataset metadata changed")
+    DATASET_DELETED = "dataset_deleted", _("Dataset deleted")
     VISIBILITY_CHANGED = "visibility_changed", _("Dataset visibility changed")
 
 

@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
+from datapolis.catalog import signals
 from datapolis.catalog.models import DATASET_ID_VALIDATOR, Dataset, Field, Status, Theme, Visibility
 from datapolis.catalog.storage import get_store
 from datapolis.engine import FieldSpec, Prepared, Version
@@ -73,11 +74,16 @@ def import_file(
     visibility: str | None = None,
     publish: bool = True,
     author: str | None = None,
+    actor: Any = None,
+    request: Any = None,
 ) -> ImportResult:
     """Read a file into a new version of `dataset_id`, creating the dataset if needed.
 
     Raises IngestError for bad input; the dataset and its served version are then unchanged.
+    `actor` and `request` say who did it, for the audit log (`author` names them in the
+    version history; it defaults to the actor's name).
     """
+    author = author or actor_name(actor)
     validate_dataset_id(dataset_id)
     options = options or ReadOptions()
     existing = Dataset.objects.filter(dataset_id=dataset_id).first()
@@ -102,7 +108,22 @@ def import_file(
             _apply_metadata(dataset, metadata)
         _mirror_version(dataset, version)
         dataset.save()
+    action = signals.PUBLISHED if dataset.status == Status.PUBLISHED else signals.DRAFT_SAVED
+    _announce(dataset, action, actor or author, request, version=version.number, created=created)
     return ImportResult(dataset=dataset, version=version, seconds=seconds, created=created)
+
+
+def actor_name(actor: Any) -> str | None:
+    if actor is None or isinstance(actor, str):
+        return actor
+    name = getattr(actor, "username", None) or (actor.get_username() if hasattr(actor, "get_username") else None)
+    return name or None
+
+
+def _announce(dataset: Dataset, action: str, actor: Any, request: Any, **details: Any) -> None:
+    signals.dataset_event.send(
+        sender=Dataset, dataset_id=dataset.dataset_id, action=action, actor=actor, request=request, details=details
+    )
 
 
 def _with_catalog_annotations(read, dataset: Dataset | None):
@@ -170,10 +191,11 @@ def sync_dataset(dataset: Dataset) -> Dataset:
     return dataset
 
 
-def update_metadata(dataset: Dataset, changes: dict[str, Any]) -> Dataset:
+def update_metadata(dataset: Dataset, changes: dict[str, Any], *, actor: Any = None, request: Any = None) -> Dataset:
     with transaction.atomic():
         _apply_metadata(dataset, changes)
         dataset.save()
+    _announce(dataset, signals.METADATA_CHANGED, actor, request, fields=sorted(changes))
     return dataset
 
 
@@ -195,26 +217,34 @@ def theme_named(name: str) -> Theme:
     return theme
 
 
-def set_status(dataset: Dataset, status: str) -> Dataset:
+def set_status(dataset: Dataset, status: str, *, actor: Any = None, request: Any = None) -> Dataset:
     dataset.status = Status(status)
     dataset.touch_metadata()
     dataset.save(update_fields=["status", "metadata_modified", "modified"])
+    action = signals.PUBLISHED if dataset.status == Status.PUBLISHED else signals.UNPUBLISHED
+    _announce(dataset, action, actor, request, version=dataset.current_version)
     return dataset
 
 
-def rollback(dataset: Dataset, number: int, *, author: str | None = None) -> Version:
+def rollback(
+    dataset: Dataset, number: int, *, author: str | None = None, actor: Any = None, request: Any = None
+) -> Version:
+    author = author or actor_name(actor)
     version = get_store().rollback(dataset.dataset_id, number, author=author)
     with transaction.atomic():
         _mirror_version(dataset, version)
         dataset.save()
+    _announce(dataset, signals.ROLLED_BACK, actor or author, request, to_version=number, version=version.number)
     return version
 
 
-def delete_dataset(dataset: Dataset, *, author: str | None = None) -> None:
+def delete_dataset(dataset: Dataset, *, author: str | None = None, actor: Any = None, request: Any = None) -> None:
+    author = author or actor_name(actor)
     store = get_store()
     if store.has_dataset(dataset.dataset_id):
         store.delete(dataset.dataset_id, author=author)
     dataset.delete()
+    _announce(dataset, signals.DELETED, actor or author, request)
 
 
 def versions(dataset: Dataset) -> list[Version]:
