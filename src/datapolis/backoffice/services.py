@@ -147,7 +147,16 @@ def _reusable_options(dataset: Dataset) -> dict[str, Any]:
 
 
 def read_options(upload: Upload, *, with_types: bool = True) -> ReadOptions:
+    """The reader's options: the agent's, and for the import the separator the preview showed.
+
+    Pinning the separator makes the import read the file the way the agent saw it: a
+    large file is previewed on its beginning, and detection on the whole file could
+    choose differently (and name the columns differently) when a line further down is broken.
+    """
     options = {key: upload.options[key] for key in READ_OPTION_NAMES if upload.options.get(key) not in (None, "")}
+    detected = (upload.preview or {}).get("source") or {}
+    if with_types and "delimiter" not in options and detected.get("format") == "csv" and detected.get("delimiter"):
+        options["delimiter"] = detected["delimiter"]
     field_types = forced_types(upload) if with_types else {}
     return ReadOptions(**options, field_types=field_types, original_name=upload.original_name)
 
