@@ -73,6 +73,13 @@ def run(action):
         raise fail(str(error)) from None
 
 
+def cli_actor() -> str:
+    """Who acts, as the audit log and the version history name command-line users."""
+    import getpass
+
+    return f"cli:{getpass.getuser()}"
+
+
 def get_dataset(dataset_id: str):
     from datapolis.catalog.models import Dataset
 
@@ -122,7 +129,7 @@ def import_command(
                 metadata={"title": title} if title else None,
                 visibility=visibility,
                 publish=not draft,
-                author=os.environ.get("USER"),
+                actor=cli_actor(),
             )
         print_import(result)
 
@@ -245,7 +252,7 @@ def rollback(
     from datapolis.catalog import services
 
     def body():
-        restored = services.rollback(get_dataset(dataset_id), version, author=os.environ.get("USER"))
+        restored = services.rollback(get_dataset(dataset_id), version, actor=cli_actor())
         console.print(
             f"{dataset_id}: version {restored.number} now serves the data of version {version} "
             f"({restored.row_count:,} rows)"

@@ -9,13 +9,14 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Path, Query
 from ninja.errors import ValidationError
 
+from datapolis.access.net import client_ip
 from datapolis.access.ratelimit import check_rate_limit
 from datapolis.api.explore import catalog as catalog_service
 from datapolis.api.explore import catalog_exports, links
 from datapolis.api.explore.datasets import open_dataset, principal
 from datapolis.api.explore.errors import ApiError, NotFound, error_response, json_response
 from datapolis.api.explore.exports import export_records
-from datapolis.api.explore.facets import FacetRequest, compute_facets, default_facets, parse_facet
+from datapolis.api.explore.facets import Facet, FacetRequest, compute_facets, default_facets, parse_facet
 from datapolis.api.explore.params import (
     DatasetParams,
     ExportParams,
@@ -80,13 +81,18 @@ def route(path: str, **options: Any) -> Callable:
     return register
 
 
+def _requested_facets(params: FacetParams) -> list[Facet]:
+    """The `facet` parameters; an empty one (`facet=`) asks for nothing."""
+    return [parse_facet(text) for text in params.facet if text.strip()]
+
+
 def _guarded(view: Callable) -> Callable:
     """Count the call against the caller's rate limits before running the view."""
     import functools
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        refused = check_rate_limit(principal(request), request.META.get("REMOTE_ADDR"))
+        refused = check_rate_limit(principal(request), client_ip(request))
         if refused is not None:
             return refused
         return view(request, *args, **kwargs)
@@ -121,7 +127,7 @@ def datasets(request: HttpRequest, params: Query[RecordsParams]) -> HttpResponse
 
 @route("/catalog/facets", operation_id="getDatasetsFacets", tags=["Catalog"], summary="Facets of the catalog.")
 def catalog_facets(request: HttpRequest, params: Query[FacetParams]) -> HttpResponse:
-    facets = [parse_facet(text) for text in params.facet]
+    facets = _requested_facets(params)
     return json_response({"_links": [], "facets": catalog_service.catalog_facets(request, params, facets)})
 
 
@@ -199,7 +205,7 @@ def record(
 )
 def dataset_facets(request: HttpRequest, dataset_id: Path[str], params: Query[FacetParams]) -> HttpResponse:
     access = open_dataset(request, dataset_id)
-    facets = [parse_facet(text) for text in params.facet] or default_facets(access.fields, access.visible_fields)
+    facets = _requested_facets(params) or default_facets(access.fields, access.visible_fields)
     if not access.has_data:
         return json_response({"_links": [], "facets": [{"name": facet.name, "facets": []} for facet in facets]})
     spec = query_spec(params, restrictions=access.row_filters, visible_fields=access.visible_fields)
