@@ -146,3 +146,14 @@ def test_invalid_json_is_located(con, tmp_path: Path) -> None:
     error = error_of(con, path)
 
     assert (error.code, error.line) == ("bad_json", 3)
+
+
+def test_line_counts_title_lines_and_quoted_newlines_of_a_transcoded_file(con, tmp_path: Path) -> None:
+    path = tmp_path / "titled.csv"
+    path.write_bytes(
+        'Titre du fichier\r\nSource : mairie;;\r\n\r\ncode;nom;pop\r\n1;a;2\n2;"b\nc";3\r\n3;é\r\n'.encode("cp1252")
+    )
+
+    error = error_of(con, path)
+
+    assert (error.code, error.line, error.column) == ("ragged_row", 8, 3)
