@@ -9,7 +9,11 @@ agent watching a status page. Either way `perform_import` does the work, and a f
 changes nothing that was published.
 
 Managing a dataset: `publish`, `unpublish`, `roll_back`, `change_metadata`,
-`change_fields`, `delete`. Every change is recorded in the audit log.
+`change_fields`, `delete`. Every change is recorded in the audit log: the catalog
+services record publications, drafts, unpublications, rollbacks, metadata changes and
+deletions for whoever acts (the agent and their request are passed on); this module adds
+what only it knows — a dataset created or its data replaced from a file or URL, a
+visibility change, column descriptions edited.
 """
 
 from __future__ import annotations
@@ -23,9 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import TextChoices
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from datapolis.access import audit
@@ -50,18 +52,8 @@ FIELD_EDIT_NAMES = ("label", "description", "unit", "facet", "sortable")
 TEXT_FORMATS_SAMPLED = {"csv"}
 
 
-class Action(TextChoices):
-    """Audit actions of the back office (the first three are the access app's own)."""
-
-    DATASET_PUBLISHED = audit.Action.DATASET_PUBLISHED.value, audit.Action.DATASET_PUBLISHED.label
-    DATASET_ROLLED_BACK = audit.Action.DATASET_ROLLED_BACK.value, audit.Action.DATASET_ROLLED_BACK.label
-    VISIBILITY_CHANGED = audit.Action.VISIBILITY_CHANGED.value, audit.Action.VISIBILITY_CHANGED.label
-    DATASET_CREATED = "dataset_created", _("Dataset created")
-    DATASET_UNPUBLISHED = "dataset_unpublished", _("Dataset unpublished")
-    DATA_REPLACED = "dataset_data_replaced", _("Dataset data replaced")
-    METADATA_CHANGED = "dataset_metadata_changed", _("Dataset metadata changed")
-    FIELDS_CHANGED = "dataset_fields_changed", _("Dataset fields changed")
-    DATASET_DELETED = "dataset_deleted", _("Dataset deleted")
+Action = audit.Action
+DATASET_ACTIONS = [value for value in Action.values if value.startswith("dataset_")] + [Action.VISIBILITY_CHANGED]
 
 
 class BackofficeError(Exception):
@@ -347,13 +339,13 @@ def metadata_for_catalog(data: dict[str, Any]) -> dict[str, Any]:
     return metadata
 
 
-def _apply_catalog_metadata(dataset: Dataset, metadata: dict[str, Any]) -> None:
-    """Like catalog.update_metadata, but cleared fields are cleared (it skips None)."""
+def _apply_catalog_metadata(dataset: Dataset, metadata: dict[str, Any], *, user=None, request=None) -> None:
+    """catalog.update_metadata, but clearing the dates the agent cleared (it skips None values)."""
     with transaction.atomic():
         for key in ("temporal_start", "temporal_end"):
             if key in metadata and metadata[key] is None:
                 setattr(dataset, key, None)
-        catalog.update_metadata(dataset, metadata)
+        catalog.update_metadata(dataset, metadata, actor=user, request=request)
 
 
 # Import ----------------------------------------------------------------------------
@@ -384,7 +376,10 @@ def import_upload(upload: Upload, *, publish: bool, user, request=None) -> Impor
 
 
 def _create_dataset(upload: Upload) -> Dataset:
-    """The new dataset, as a draft without data, on the upload's portal (reserves its identifier)."""
+    """The new dataset, as a draft without data, on the upload's portal (reserves its identifier).
+
+    Its description is applied by the import itself, with the data.
+    """
     metadata = upload.metadata
     dataset_id = metadata.get("dataset_id")
     if not dataset_id:
@@ -394,10 +389,11 @@ def _create_dataset(upload: Upload) -> Dataset:
             dataset = Dataset.objects.create(
                 dataset_id=dataset_id,
                 title=metadata.get("title") or dataset_id,
+                publisher=metadata.get("publisher") or "",
+                producer=metadata.get("producer") or "",
                 portal=upload.portal,
                 status=Status.DRAFT,
             )
-            _apply_catalog_metadata(dataset, metadata_for_catalog(metadata))
     except IntegrityError as error:
         raise BackofficeError(
             gettext_noop("The identifier %(dataset_id)s is already taken: choose another one."),
@@ -414,14 +410,16 @@ def perform_import(upload: Upload, dataset: Dataset, *, publish: bool, user, req
     dataset this upload created (still without data) is removed again.
     """
     created = not upload.is_replacement
-    was_published = dataset.is_published
+    metadata = metadata_for_catalog(upload.metadata) if created else None
     try:
         result = catalog.import_file(
             upload.path,
             dataset.dataset_id,
             options=read_options(upload),
+            metadata=metadata,
             publish=publish,
-            author=user.get_username() if user is not None else None,
+            actor=user,
+            request=request,
         )
     except Exception as error:
         upload.state = UploadState.FAILED
@@ -445,8 +443,6 @@ def perform_import(upload: Upload, dataset: Dataset, *, publish: bool, user, req
     audit.record(
         user, Action.DATASET_CREATED if created else Action.DATA_REPLACED, dataset.dataset_id, request, **details
     )
-    if publish and not was_published:
-        audit.record(user, Action.DATASET_PUBLISHED, dataset.dataset_id, request, version=result.version.number)
     upload.state = UploadState.IMPORTED
     upload.save(update_fields=["state"])
     discard_files(upload)
@@ -526,39 +522,35 @@ def publish(dataset: Dataset, *, user, request=None) -> Dataset:
     if not dataset.has_records:
         raise BackofficeError(gettext_noop("Import data before publishing the dataset."), code="no_data")
     if not dataset.is_published:
-        catalog.set_status(dataset, Status.PUBLISHED)
-        audit.record(user, Action.DATASET_PUBLISHED, dataset.dataset_id, request, version=dataset.current_version)
+        catalog.set_status(dataset, Status.PUBLISHED, actor=user, request=request)
     return dataset
 
 
 def unpublish(dataset: Dataset, *, user, request=None) -> Dataset:
     if dataset.is_published:
-        catalog.set_status(dataset, Status.DRAFT)
-        audit.record(user, Action.DATASET_UNPUBLISHED, dataset.dataset_id, request)
+        catalog.set_status(dataset, Status.DRAFT, actor=user, request=request)
     return dataset
 
 
 def roll_back(dataset: Dataset, number: int, *, user, request=None) -> Version:
     if number == dataset.current_version:
         raise BackofficeError(gettext_noop("Version %(number)s is already the current one."), {"number": number})
-    version = catalog.rollback(dataset, number, author=user.get_username() if user is not None else None)
-    audit.record(
-        user, Action.DATASET_ROLLED_BACK, dataset.dataset_id, request, to_version=number, new_version=version.number
-    )
-    return version
+    return catalog.rollback(dataset, number, actor=user, request=request)
 
 
 def change_metadata(dataset: Dataset, data: dict[str, Any], *, user, request=None) -> list[str]:
-    """Apply edited metadata; returns (and audits) the names of what changed."""
+    """Apply what the agent changed in the description; returns the names of what changed.
+
+    Only changed values go to `catalog.update_metadata`, so the audit log names them.
+    """
     metadata = metadata_for_catalog(data)
     before = _metadata_snapshot(dataset)
+    changed = sorted(key for key, value in metadata.items() if _comparable(value) != before.get(key))
+    if not changed:
+        return []
     old_visibility = dataset.visibility
-    _apply_catalog_metadata(dataset, metadata)
+    _apply_catalog_metadata(dataset, {key: metadata[key] for key in changed}, user=user, request=request)
     dataset.refresh_from_db()
-    after = _metadata_snapshot(dataset)
-    changed = [key for key in after if before[key] != after[key]]
-    if changed:
-        audit.record(user, Action.METADATA_CHANGED, dataset.dataset_id, request, fields=changed)
     if old_visibility != dataset.visibility:
         audit.record(
             user,
@@ -571,15 +563,19 @@ def change_metadata(dataset: Dataset, data: dict[str, Any], *, user, request=Non
     return changed
 
 
+def _comparable(value: Any) -> Any:
+    return sorted(value) if isinstance(value, list) else value
+
+
 def _metadata_snapshot(dataset: Dataset) -> dict[str, Any]:
-    snapshot = {key: getattr(dataset, key) for key in catalog.METADATA_FIELDS}
-    snapshot["themes"] = sorted(dataset.themes.values_list("slug", flat=True))
+    snapshot = {key: _comparable(getattr(dataset, key)) for key in catalog.METADATA_FIELDS}
+    snapshot["themes"] = sorted(dataset.themes.values_list("name", flat=True))
     snapshot["visibility"] = dataset.visibility
     return snapshot
 
 
 def change_fields(dataset: Dataset, edits: list[dict[str, Any]], *, user, request=None) -> list[str]:
-    """Apply field descriptions; returns (and audits) the names of the fields that changed."""
+    """Apply column descriptions; returns (and audits, as a metadata change) the names of the columns changed."""
     before = {field.name: _field_edits(field) for field in dataset.fields.all()}
     _apply_field_edits(dataset, edits)
     after = {field.name: _field_edits(field) for field in dataset.fields.all()}
@@ -587,17 +583,14 @@ def change_fields(dataset: Dataset, edits: list[dict[str, Any]], *, user, reques
     if changed:
         dataset.touch_metadata()
         dataset.save(update_fields=["metadata_modified", "modified"])
-        audit.record(user, Action.FIELDS_CHANGED, dataset.dataset_id, request, fields=changed)
+        audit.record(user, Action.DATASET_METADATA_CHANGED, dataset.dataset_id, request, columns=changed)
     return changed
 
 
 def delete(dataset: Dataset, *, user, request=None) -> None:
-    details = {"title": dataset.title, "last_version": dataset.current_version, "records": dataset.records_count}
-    dataset_id = dataset.dataset_id
     for upload in Upload.objects.filter(dataset=dataset):
         discard_files(upload)
-    catalog.delete_dataset(dataset, author=user.get_username() if user is not None else None)
-    audit.record(user, Action.DATASET_DELETED, dataset_id, request, **details)
+    catalog.delete_dataset(dataset, actor=user, request=request)
 
 
 def versions(dataset: Dataset) -> list[Version]:
@@ -609,7 +602,7 @@ def versions(dataset: Dataset) -> list[Version]:
 def recent_events(dataset: Dataset, limit: int = 15):
     from datapolis.access.models import AuditEvent
 
-    return AuditEvent.objects.filter(target=dataset.dataset_id, action__in=Action.values)[:limit]
+    return AuditEvent.objects.filter(target=dataset.dataset_id, action__in=DATASET_ACTIONS)[:limit]
 
 
 def fetch_error_explanation(error: FetchError | uploads.UploadRefused | BackofficeError) -> dict[str, Any]:
