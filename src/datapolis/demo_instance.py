@@ -71,6 +71,9 @@ def import_folder(folder: Path, *, console: Console | None = None) -> DemoReport
     for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES):
         dataset_id = services.dataset_id_from_filename(path)
         if dataset_id in taken:
+            # The same name in another format (stations.csv and stations.geojson): both are kept.
+            dataset_id = f"{dataset_id[:90]}-{path.suffix.lstrip('.').lower()}"
+        if dataset_id in taken:
             report.skipped += 1
             continue
         taken.add(dataset_id)
