@@ -106,6 +106,8 @@ class CheckedQuery:
     group_keys: list[GroupKey] = field(default_factory=list)
     order: list[OrderKey] = field(default_factory=list)
     is_aggregation: bool = False
+    # Multivalued fields grouped by: each record counts once in the group of each of its values.
+    unnested: list[FieldSpec] = field(default_factory=list)
 
 
 # Checker ----------------------------------------------------------------------------
@@ -666,8 +668,8 @@ class Checker:
         kind = checked.value_type
         if kind.is_geo:
             raise self.error("grouping by a geo field is not supported, use geo_cluster()", node)
-        if kind.multivalued:
-            raise self.error("grouping by a multivalued field is not supported", node)
+        if kind.multivalued and not is_multivalued_field(checked):
+            raise self.error("a multivalued field can only be grouped by alone (one group per value)", node)
         return checked
 
     def _range(self, node: ast.Call) -> ast.Expr:
@@ -750,6 +752,13 @@ class Checker:
 
 def _is_aggregate(node: ast.Node) -> bool:
     return isinstance(node, ast.Call) and node.name in FUNCTIONS and FUNCTIONS[node.name].kind == "aggregate"
+
+
+def is_multivalued_field(node: ast.Node) -> bool:
+    """A plain reference to a multivalued field (through aliases)."""
+    while isinstance(node, ast.Field) and node.alias_of is not None:
+        node = node.alias_of
+    return isinstance(node, ast.Field) and node.spec is not None and field_type(node.spec).multivalued
 
 
 def is_aggregate(node: ast.Node) -> bool:

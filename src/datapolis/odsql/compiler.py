@@ -171,6 +171,7 @@ class _QueryBuilder:
         self.storage_values = storage_values
         self.group_outputs = {key.output: key for key in checked.group_keys}
         self.api_names = _unique([output.name for output in checked.outputs])
+        self.printer.unnested = {spec.name: f"__odsql_value{i}" for i, spec in enumerate(checked.unnested)}
 
     def sql_name(self, index: int, output: Output) -> str:
         if self.storage_values:
@@ -205,12 +206,22 @@ class _QueryBuilder:
             query = query.where(exp.and_(*conditions, copy=False), copy=False)
         return query
 
+    def unnested(self) -> exp.Expression:
+        """The filtered rows, repeated once per value of each multivalued field grouped by."""
+        rows = self.filtered(exp.select(exp.Star()))
+        for position, spec in enumerate(self.checked.unnested):
+            if position:
+                rows = exp.select(exp.Star()).from_(rows.subquery(f"__odsql_unnested{position}"), copy=False)
+            value = exp.alias_(self.printer.unnest_values(spec), self.printer.unnested[spec.name], quoted=True)
+            rows = rows.select(value, copy=False)
+        return rows.subquery("__odsql_unnested")
+
     def group_values(self) -> list[exp.Expression]:
         return [self.printer.group_value(key.expr) for key in self.checked.group_keys]
 
     def grouped(self, query: exp.Select) -> exp.Select:
         """FROM, WHERE, GROUP BY and HAVING; group keys by ordinal when they are outputs."""
-        query = self.filtered(query)
+        query = query.from_(self.unnested(), copy=False) if self.checked.unnested else self.filtered(query)
         terms: list[exp.Expression] = []
         selected = len(query.expressions)
         for position, key in enumerate(self.checked.group_keys):

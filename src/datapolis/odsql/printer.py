@@ -58,6 +58,8 @@ class Printer:
         self.context = context
         self.search = search or default_search(dialect)
         self.params: dict[str, Any] = {}
+        # Multivalued fields grouped by: field name -> the column holding one of its values.
+        self.unnested: dict[str, str] = {}
 
     # helpers used by search strategies too
     def param(self, value: object) -> exp.Expression:
@@ -460,11 +462,37 @@ class Printer:
     # group_by
     def group_value(self, node: ast.Expr) -> exp.Expression:
         """The SQL value of a group_by expression (decoded into API values by the compiler)."""
+        target = node
+        while isinstance(target, ast.Field) and target.alias_of is not None:
+            target = target.alias_of
+        if isinstance(target, ast.Field) and target.spec is not None and target.spec.name in self.unnested:
+            return exp.column(exp.to_identifier(self.unnested[target.spec.name], quoted=True))
         if isinstance(node, ast.Call) and node.name == "range":
             return self.range_value(node)
         if isinstance(node, ast.Call) and node.name == "geo_cluster":
             return self.cluster_center(node)
         return self.expr(node)
+
+    def unnest_values(self, spec: FieldSpec) -> exp.Expression:
+        """One row per distinct value of a multivalued field; a record without values keeps one
+        row with null, so it lands in the null group as with a plain field."""
+        values = self.column(spec)
+        if self.dialect == "postgres":
+            element = exp.column("v")
+            distinct = (
+                exp.select(exp.Distinct(expressions=[element]))
+                .from_(exp.Unnest(expressions=[values], alias=exp.TableAlias(columns=[exp.to_identifier("v")])))
+                .where(exp.Not(this=exp.Is(this=element.copy(), expression=exp.Null())))
+            )
+            some = exp.Array(expressions=[distinct])
+            size = _fn("cardinality", some.copy())
+            none = _cast(exp.Array(expressions=[exp.Null()]), "text[]")
+        else:
+            some = _fn("list_distinct", values)
+            size = exp.Length(this=some.copy())
+            none = exp.Array(expressions=[exp.Null()])
+        chosen = exp.Case(ifs=[exp.If(this=exp.GT(this=size, expression=_number(0)), true=some)], default=none)
+        return exp.Unnest(expressions=[chosen]) if self.dialect == "postgres" else _fn("unnest", chosen)
 
     def group_terms(self, node: ast.Expr) -> list[exp.Expression] | None:
         """What to GROUP BY when it differs from the output value (geo_cluster cells)."""

@@ -25,6 +25,7 @@ from datapolis.odsql.checker import (
     Schema,
     contains_aggregate,
     field_type,
+    is_multivalued_field,
     matches_pattern,
 )
 from datapolis.odsql.dateformat import DEFAULT_LANGUAGE, LANGUAGES
@@ -187,6 +188,13 @@ class _QueryChecker:
             if index is None:
                 index = self._add_output(name, expr)
             self.query.group_keys.append(GroupKey(expr=expr, output=index))
+            if is_multivalued_field(expr):
+                # One group per value: the key is one value, not the list.
+                output = self.query.outputs[index]
+                output.value_type = output.value_type.element
+                spec = _unalias(expr).spec
+                if spec not in self.query.unnested:
+                    self.query.unnested.append(spec)
 
     def _output_matching(self, expr: ast.Expr) -> int | None:
         wanted = ast.fingerprint(_unalias(expr))

@@ -11,7 +11,7 @@ fields apply exactly as they do to records. Semantics:
 - date and datetime facets are hierarchical: years, then the months of a refined year,
   then the days of a refined month (values `2024`, `2024/05`, `2024/05/17`), in the
   query's time zone.
-- multivalued text fields count each of their values.
+- multivalued text fields count each of their values (an ODSQL group_by on the field).
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from typing import Any
 
 from datapolis.api.explore.errors import ApiError
 from datapolis.engine import FieldSpec
-from datapolis.engine.sql import quote_identifier
 from datapolis.odsql import ODSQLError, QuerySpec, compile_query, parse_select
 from datapolis.odsql import ast as odsql_ast
 
@@ -152,45 +151,25 @@ def _plain_values(
         "num": "value asc",
         "-num": "value desc",
     }[sort]
+    # A multivalued field groups by each of its values; a list of nulls only makes a null
+    # group, left out like the records without a value.
     multivalued = "multivalued" in spec.annotations
-    if multivalued:
-        rows = _multivalued_counts(request, base, field, sort, facet.limit)
-    else:
-        spec_values = replace(
-            base,
-            select=f"{field} as value, count(*) as count",
-            where=[*base.where_clauses, f"{field} is not null"],
-            group_by=field,
-            order_by=order,
-            limit=facet.limit,
-            offset=0,
-        )
-        compiled = compile_query(spec_values, request.schema, request.relation)
-        rows = [
-            (row["value"], row["count"]) for row in compiled.decode_rows(request.run(compiled.sql, compiled.params))
-        ]
-    return [_entry(_text(value), _text(value), count, refined) for value, count in rows]
-
-
-def _multivalued_counts(request: FacetRequest, base: QuerySpec, field: str, sort: str, limit: int) -> list[tuple]:
-    """Each value of a list counts once per record: the filtered lists, unnested."""
-    filtered = replace(base, select=f"{field} as value", group_by=None, order_by=None, limit=None, offset=0)
-    compiled = compile_query(filtered, request.schema, request.relation)
-    column = quote_identifier(compiled.columns[0].sql_name)
-    order = {
-        "-count": "2 DESC, 1 ASC",
-        "count": "2 ASC, 1 ASC",
-        "alphanum": "1 ASC",
-        "-alphanum": "1 DESC",
-        "num": "1 ASC",
-        "-num": "1 DESC",
-    }[sort]
-    # Wraps the compiled, checked query; only constants and its own column name are added.
-    sql = (
-        f"SELECT value, count(*) FROM (SELECT unnest({column}) AS value FROM ({compiled.sql})) "  # noqa: S608
-        f"WHERE value IS NOT NULL GROUP BY value ORDER BY {order} LIMIT {int(limit)}"
+    spec_values = replace(
+        base,
+        select=f"{field} as value, count(*) as count",
+        where=[*base.where_clauses, f"{field} is not null"],
+        group_by=field,
+        order_by=order,
+        limit=facet.limit + 1 if multivalued else facet.limit,
+        offset=0,
     )
-    return request.run(sql, compiled.params)
+    compiled = compile_query(spec_values, request.schema, request.relation)
+    rows = [
+        (row["value"], row["count"])
+        for row in compiled.decode_rows(request.run(compiled.sql, compiled.params))
+        if row["value"] is not None
+    ][: facet.limit]
+    return [_entry(_text(value), _text(value), count, refined) for value, count in rows]
 
 
 DATE_LEVELS = (("year", 4), ("month", 2), ("day", 2))
