@@ -90,7 +90,10 @@ def test_refine_exclude_and_group_by(api, velib, no2) -> None:
             group_by="language").content
     )  # fmt: skip
 
+    unrefined = json.loads(api("/catalog/exports/json", refine="", select="dataset_id", order_by="dataset_id").content)
+
     assert refined == [{"dataset_id": "no2"}]
+    assert unrefined == [{"dataset_id": "no2"}, {"dataset_id": "velib"}]  # `refine=` refines nothing
     assert excluded == [{"dataset_id": "velib"}]
     assert grouped == [{"language": "fr", "n": 2, "rows": len(velib) + len(no2)}]
 

@@ -122,6 +122,8 @@ def export_bounds(limit: int, offset: int) -> tuple[int | None, int]:
 def refines(values: Sequence[str], name: str) -> list[tuple[str, str]]:
     pairs = []
     for value in values:
+        if not value.strip():
+            continue  # `refine=` with nothing refines nothing (clients send it for an empty selection)
         try:
             pairs.append(parse_refine(value))
         except ValueError as error:
