@@ -12,10 +12,11 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from rich.console import Console
 
 from datapolis.catalog import services
-from datapolis.catalog.models import Dataset
+from datapolis.catalog.models import Dataset, Field
 from datapolis.ingest import IngestError, ReadOptions
 
 SUPPORTED_SUFFIXES = {
@@ -60,7 +61,16 @@ def import_generated(*, console: Console | None = None, scale: float = 1.0) -> D
             visibility=item.visibility,
             console=console,
         )
+        offer_facets(item.dataset_id, item.facets)
     return report
+
+
+def offer_facets(dataset_id: str, columns: list[str]) -> None:
+    """Mark the fields read from these columns (by header or field name) as facets."""
+    wanted = set(columns)
+    Field.objects.filter(dataset__dataset_id=dataset_id).filter(Q(label__in=wanted) | Q(name__in=wanted)).update(
+        facet=True
+    )
 
 
 def import_folder(folder: Path, *, console: Console | None = None) -> DemoReport:

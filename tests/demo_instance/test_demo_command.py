@@ -35,6 +35,8 @@ def test_demo_imports_the_generated_datasets_and_prints_a_login(instance_env: di
     } <= set(by_id)
     assert by_id["consommation-energie-batiments"]["visibility"] == "restricted"
     assert all(item["metas"]["default"]["records_count"] > 0 for item in by_id.values())
+    irve_facets = {f["name"] for f in by_id["bornes-irve"]["fields"] if "facet" in f["annotations"]}
+    assert irve_facets == {"nom_operateur", "implantation_station", "gratuit", "prise_type_combo_ccs"}
     again = datapolis(instance_env, "demo", "--no-serve")
     assert "0 datasets imported, 6 already there" in again.stdout
 

@@ -93,7 +93,13 @@ def write_air_quality(folder: Path, territory: Territory, *, seed: int, scale: f
     stations = air_stations(territory, seed)[: max(1, round(STATION_COUNT * scale))]
     path = folder / FILE_NAME
     write_csv(path, HEADER, measure_rows(stations, seed), delimiter=",")
-    return DemoDataset(dataset_id=DATASET_ID, path=path, metadata=air_quality_metadata(), read_options={"epsg": 2154})
+    return DemoDataset(
+        dataset_id=DATASET_ID,
+        path=path,
+        metadata=air_quality_metadata(),
+        read_options={"epsg": 2154},
+        facets=["polluant", "nom_station", "typologie", "date_debut"],
+    )
 
 
 def measure_rows(stations: list[Station], seed: int) -> Iterator[list[str]]:

@@ -78,7 +78,12 @@ def write_bike_counts(folder: Path, territory: Territory, *, seed: int, scale: f
     counters = bike_counters(territory, seed)[: max(1, round(len(COUNTERS) * scale))]
     path = folder / FILE_NAME
     write_csv(path, HEADER, count_rows(counters, seed), delimiter=";", encoding=ENCODING, line_end="\r\n")
-    return DemoDataset(dataset_id=DATASET_ID, path=path, metadata=bike_metadata())
+    return DemoDataset(
+        dataset_id=DATASET_ID,
+        path=path,
+        metadata=bike_metadata(),
+        facets=["Nom du compteur", "Date et heure de comptage"],
+    )
 
 
 def count_rows(counters: list[Counter], seed: int) -> Iterator[list[str]]:

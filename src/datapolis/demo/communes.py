@@ -23,7 +23,7 @@ def write_communes(folder: Path, territory: Territory, *, seed: int, scale: floa
     collection = {"type": "FeatureCollection", "features": [feature(commune, territory) for commune in communes]}
     path = folder / FILE_NAME
     write_bytes_atomically(path, json.dumps(collection, ensure_ascii=False, separators=(",", ":")).encode())
-    return DemoDataset(dataset_id=DATASET_ID, path=path, metadata=communes_metadata())
+    return DemoDataset(dataset_id=DATASET_ID, path=path, metadata=communes_metadata(), facets=["nom_epci"])
 
 
 def feature(commune: Commune, territory: Territory) -> dict[str, Any]:

@@ -23,6 +23,7 @@ class DemoDataset:
     metadata: dict[str, Any]
     read_options: dict[str, Any] = field(default_factory=dict)
     visibility: str = "public"
+    facets: list[str] = field(default_factory=list)  # columns offered as filters, by header
 
 
 def dataset_metadata(

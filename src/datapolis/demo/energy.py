@@ -77,7 +77,12 @@ def write_energy(folder: Path, territory: Territory, *, seed: int, scale: float)
     rows = consumption_rows([buildings[index] for index in selected], seed, rng)
     write_csv(path, HEADER, rows, delimiter=";", encoding="utf-8-sig", line_end="\r\n")
     return DemoDataset(
-        dataset_id=DATASET_ID, path=path, metadata=energy_metadata(), read_options={}, visibility="restricted"
+        dataset_id=DATASET_ID,
+        path=path,
+        metadata=energy_metadata(),
+        read_options={},
+        visibility="restricted",
+        facets=["commune", "categorie", "energie"],
     )
 
 

@@ -103,7 +103,12 @@ def write_irve(folder: Path, territory: Territory, *, seed: int, scale: float) -
     stations = charging_stations(territory, target, numpy_rng(seed, "irve-positions"), python_rng(seed, "irve"))
     path = folder / FILE_NAME
     write_csv(path, HEADER, point_rows(stations, python_rng(seed, "irve-points")), delimiter=";")
-    return DemoDataset(dataset_id=DATASET_ID, path=path, metadata=irve_metadata(stations))
+    return DemoDataset(
+        dataset_id=DATASET_ID,
+        path=path,
+        metadata=irve_metadata(stations),
+        facets=["nom_operateur", "implantation_station", "gratuit", "prise_type_combo_ccs"],
+    )
 
 
 def charging_stations(

@@ -115,7 +115,13 @@ def write_subventions(folder: Path, territory: Territory, *, seed: int, scale: f
     grants = subsidy_grants(territory, max(10, round(ROW_COUNT * scale)), rng)
     path = folder / FILE_NAME
     write_atomically(path, lambda temporary: write_workbook(temporary, grants))
-    return DemoDataset(dataset_id=DATASET_ID, path=path, metadata=subventions_metadata(), read_options={"sheet": SHEET})
+    return DemoDataset(
+        dataset_id=DATASET_ID,
+        path=path,
+        metadata=subventions_metadata(),
+        read_options={"sheet": SHEET},
+        facets=["nature", "conditionsVersement", "dateConvention"],
+    )
 
 
 def beneficiaries(territory: Territory, rng: random.Random) -> list[Beneficiary]:
