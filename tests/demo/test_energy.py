@@ -32,7 +32,7 @@ def test_quantities_use_decimal_commas(readings: list[dict[str, str]]) -> None:
     assert read
     assert all(re.fullmatch(r"\d+,\d", row["consommation_kwh"]) for row in read)
     assert all(re.fullmatch(r"\d+,\d\d", row["cout_ttc_eur"]) for row in read)
-    assert all(re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", row["mois"]) for row in readings)
+    assert all(re.fullmatch(r"01/(0[1-9]|1[0-2])/\d{4}", row["mois"]) for row in readings)
 
 
 def test_heating_follows_the_seasons(readings: list[dict[str, str]]) -> None:
@@ -40,7 +40,7 @@ def test_heating_follows_the_seasons(readings: list[dict[str, str]]) -> None:
         return sum(
             float(row["consommation_kwh"].replace(",", "."))
             for row in readings
-            if row["energie"] != "Électricité" and row["consommation_kwh"] and row["mois"][5:] in months
+            if row["energie"] != "Électricité" and row["consommation_kwh"] and row["mois"][3:5] in months
         )
 
     winter, summer = total(("01", "02", "12")), total(("06", "07", "08"))

@@ -171,7 +171,7 @@ def row(building: Building, energy: str, year: int, month: int, kwh: float, rng:
         reading = decimal_comma(measured, 1)
         cost = decimal_comma(measured * PRICE_PER_KWH[energy][year], 2)
     place = [building.commune.name, building.commune.insee, building.name, building.category]
-    return [*place, str(building.surface_m2), energy, f"{year}-{month:02d}", reading, cost]
+    return [*place, str(building.surface_m2), energy, f"01/{month:02d}/{year}", reading, cost]
 
 
 def decimal_comma(value: float, decimals: int) -> str:
