@@ -5,7 +5,9 @@
 
 Each table has 10 mixed columns (int, text, double, boolean, date, datetime,
 geo_point_2d, multivalued text). Every export consumes the whole stream; the figures are
-medians over --repeat runs: MB/s of the bytes produced, rows/s, and time to first byte.
+medians over --repeat runs: MB/s of the bytes produced, rows/s, time to first byte, and
+MB per CPU-second (CPU time of the exporting process, all its threads: a figure that
+other processes loading the machine affect much less than wall-clock time).
 For Parquet, whose output is compressed, "CSV-equivalent MB/s" (the size of the same
 rows as CSV over the Parquet export's time) is printed too.
 
@@ -17,6 +19,8 @@ tool only: `pip install -e '.[bench]'`.
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import socket
 import statistics
 import subprocess
@@ -38,7 +42,7 @@ CREATE OR REPLACE TABLE bench AS
 SELECT i AS id,
        'commune ' || (i % 34935) || CASE WHEN i % 5 = 0 THEN '-sur-Sèvre' ELSE '' END AS name,
        'Catégorie ' || (i % 12) AS category,
-       round(i * 0.731 % 100000, 2) AS amount,
+       CAST(round(i * 0.731 % 100000, 2) AS DOUBLE) AS amount,
        (i * 7919) % 1000000 AS population,
        i % 3 = 0 AS active,
        DATE '2000-01-01' + CAST(i % 9000 AS INTEGER) AS day,
@@ -76,9 +80,22 @@ class Run:
     seconds: float
     first_byte: float
     size: int
+    cpu_seconds: float
 
 
-def measure(chunks: Callable[[], Iterable[bytes]]) -> Run:
+def own_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system time of another process, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(chunks: Callable[[], Iterable[bytes]], cpu: Callable[[], float]) -> Run:
+    cpu_start = cpu()
     start = time.perf_counter()
     first_byte = None
     size = 0
@@ -86,22 +103,24 @@ def measure(chunks: Callable[[], Iterable[bytes]]) -> Run:
         if first_byte is None:
             first_byte = time.perf_counter() - start
         size += len(chunk)
-    return Run(time.perf_counter() - start, first_byte or 0.0, size)
+    return Run(time.perf_counter() - start, first_byte or 0.0, size, cpu() - cpu_start)
 
 
-def median_run(chunks: Callable[[], Iterable[bytes]], repeat: int) -> Run:
-    runs = [measure(chunks) for _ in range(repeat)]
+def median_run(chunks: Callable[[], Iterable[bytes]], repeat: int, cpu: Callable[[], float] = own_cpu_seconds) -> Run:
+    runs = [measure(chunks, cpu) for _ in range(repeat)]
     return Run(
         statistics.median(r.seconds for r in runs),
         statistics.median(r.first_byte for r in runs),
         runs[0].size,
+        statistics.median(r.cpu_seconds for r in runs),
     )
 
 
 def report(label: str, run: Run, rows: int, csv_size: int | None = None) -> None:
     line = (
         f"  {label:<22} {run.size / 1e6:9.1f} MB {run.seconds:8.2f} s {run.size / 1e6 / run.seconds:8.1f} MB/s "
-        f"{rows / run.seconds / 1e6:7.2f} M rows/s   first byte {run.first_byte * 1000:7.0f} ms"
+        f"{rows / run.seconds / 1e6:7.2f} M rows/s   first byte {run.first_byte * 1000:6.0f} ms "
+        f"  {run.size / 1e6 / run.cpu_seconds:6.1f} MB/CPU-s"
     )
     if csv_size is not None:
         line += f"   CSV-equivalent {csv_size / 1e6 / run.seconds:.1f} MB/s"
@@ -140,7 +159,8 @@ def start_datasette(database: Path) -> tuple[subprocess.Popen, str]:
 
 
 def bench_size(con: duckdb.DuckDBPyConnection, rows: int, repeat: int, folder: Path) -> None:
-    print(f"\n{rows:,} rows, {len(COLUMNS)} columns (median of {repeat})", flush=True)
+    load = os.getloadavg()[0]
+    print(f"\n{rows:,} rows, {len(COLUMNS)} columns (median of {repeat}), load average {load:.1f}", flush=True)
     con.execute(GENERATE, [rows])
     temp_dir = folder / "exports"
     temp_dir.mkdir(exist_ok=True)
@@ -162,14 +182,16 @@ def bench_size(con: duckdb.DuckDBPyConnection, rows: int, repeat: int, folder: P
     process, base = start_datasette(database)
     try:
         url = f"{base}/{database.stem}/bench.csv?_stream=on&_size=max"
-        reference = median_run(lambda: datasette_chunks(url), max(1, repeat if rows <= 1_000_000 else 1))
+        server_and_client = lambda: process_cpu_seconds(process.pid) + own_cpu_seconds()  # noqa: E731
+        reference = median_run(lambda: datasette_chunks(url), repeat if rows <= 1_000_000 else 1, server_and_client)
         report("datasette csv", reference, rows)
     finally:
         process.terminate()
         process.wait()
     print(
         f"  datapolis csv / datasette csv: {csv_run.size / csv_run.seconds / (reference.size / reference.seconds):.1f}x"
-        f" in MB/s, {reference.seconds / csv_run.seconds:.1f}x in rows/s",
+        f" in MB/s, {reference.seconds / csv_run.seconds:.1f}x in rows/s, "
+        f"{csv_run.size / csv_run.cpu_seconds / (reference.size / reference.cpu_seconds):.1f}x in MB/CPU-s",
         flush=True,
     )
 

@@ -16,7 +16,7 @@ from datapolis.engine.exports import ExportColumn, ExportOptions, export_query
 from datapolis.engine.extensions import load_extensions
 
 SQL = """
-SELECT i AS id, 'commune ' || (i % 35000) || ' – é' AS name, i * 1.5 AS amount, i % 3 = 0 AS flag,
+SELECT i AS id, 'commune ' || (i % 35000) || ' – é' AS name, CAST(i * 1.5 AS DOUBLE) AS amount, i % 3 = 0 AS flag,
        DATE '2000-01-01' + CAST(i % 9000 AS INTEGER) AS day,
        make_timestamptz(2020, 1, 1, 0, 0, 0) + to_seconds(i) AS at,
        struct_pack(lon := -5 + (i % 1000) / 100.0, lat := 42 + (i % 800) / 100.0) AS position,
