@@ -6,13 +6,14 @@ from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI, Path, Query
+from ninja import NinjaAPI, Path, Query, Swagger
 from ninja.errors import ValidationError
 
 from datapolis.access.net import client_ip
 from datapolis.access.ratelimit import check_rate_limit
 from datapolis.api.explore import catalog as catalog_service
 from datapolis.api.explore import catalog_exports, links
+from datapolis.api.explore import openapi_docs as docs
 from datapolis.api.explore.datasets import open_dataset, principal
 from datapolis.api.explore.errors import ApiError, NotFound, error_response, json_response
 from datapolis.api.explore.exports import export_records
@@ -43,6 +44,9 @@ api = NinjaAPI(
     description=API_DESCRIPTION,
     urls_namespace="explore",
     docs_url="/console",
+    # The console runs offline: assets from the ninja package (static files), and no call to
+    # swagger.io's online validator, which would also send it this API's URL.
+    docs=Swagger(settings={"validatorUrl": None}),
     openapi_url="/openapi.json",
 )
 
@@ -65,6 +69,14 @@ def _invalid_parameter(request: HttpRequest, error: ValidationError) -> HttpResp
     return error_response(
         ApiError(f"Invalid value for {name} API parameter: {value!r} ({first.get('msg', 'invalid')}).")
     )
+
+
+# Path parameters, described in the OpenAPI document.
+DatasetId = Path[str, docs.DATASET_ID]
+RecordId = Path[str, docs.RECORD_ID]
+AttachmentId = Path[str, docs.ATTACHMENT_ID]
+DatasetFormat = Path[str, docs.DATASET_FORMAT]
+CatalogFormat = Path[str, docs.CATALOG_FORMAT]
 
 
 def route(path: str, **options: Any) -> Callable:
@@ -103,12 +115,26 @@ def _guarded(view: Callable) -> Callable:
 # -- sources ------------------------------------------------------------------------
 
 
-@route("", operation_id="getSources", tags=["Sources"], summary="The sources of this API.")
+@route(
+    "",
+    operation_id="getSources",
+    description=docs.DESCRIPTIONS["sources"],
+    openapi_extra=docs.SOURCES,
+    tags=["Sources"],
+    summary="The sources of this API.",
+)
 def sources(request: HttpRequest) -> HttpResponse:
     return json_response({"links": links.sources(request)})
 
 
-@route("/catalog", operation_id="getCatalogLinks", tags=["Sources"], summary="The endpoints of the catalog source.")
+@route(
+    "/catalog",
+    operation_id="getCatalogLinks",
+    description=docs.DESCRIPTIONS["catalog"],
+    openapi_extra=docs.CATALOG_LINKS,
+    tags=["Sources"],
+    summary="The endpoints of the catalog source.",
+)
 def catalog_root(request: HttpRequest) -> HttpResponse:
     return json_response({"links": links.catalog(request)})
 
@@ -116,7 +142,14 @@ def catalog_root(request: HttpRequest) -> HttpResponse:
 # -- catalog ------------------------------------------------------------------------
 
 
-@route("/catalog/datasets", operation_id="getDatasets", tags=["Catalog"], summary="Query the catalog's datasets.")
+@route(
+    "/catalog/datasets",
+    operation_id="getDatasets",
+    description=docs.DESCRIPTIONS["datasets"],
+    openapi_extra=docs.DATASETS,
+    tags=["Catalog"],
+    summary="Query the catalog's datasets.",
+)
 def datasets(request: HttpRequest, params: Query[RecordsParams]) -> HttpResponse:
     total, results = catalog_service.query_datasets(request, params)
     body: dict[str, Any] = {"total_count": total, "results": results}
@@ -125,14 +158,28 @@ def datasets(request: HttpRequest, params: Query[RecordsParams]) -> HttpResponse
     return json_response(body)
 
 
-@route("/catalog/facets", operation_id="getDatasetsFacets", tags=["Catalog"], summary="Facets of the catalog.")
+@route(
+    "/catalog/facets",
+    operation_id="getDatasetsFacets",
+    description=docs.DESCRIPTIONS["catalog_facets"],
+    openapi_extra=docs.CATALOG_FACETS,
+    tags=["Catalog"],
+    summary="Facets of the catalog.",
+)
 def catalog_facets(request: HttpRequest, params: Query[FacetParams]) -> HttpResponse:
     facets = _requested_facets(params)
     return json_response({"_links": [], "facets": catalog_service.catalog_facets(request, params, facets)})
 
 
-@route("/catalog/datasets/{dataset_id}", operation_id="getDataset", tags=["Catalog"], summary="One dataset's metadata.")
-def dataset(request: HttpRequest, dataset_id: Path[str], params: Query[DatasetParams]) -> HttpResponse:
+@route(
+    "/catalog/datasets/{dataset_id}",
+    operation_id="getDataset",
+    description=docs.DESCRIPTIONS["dataset"],
+    openapi_extra=docs.DATASET,
+    tags=["Catalog"],
+    summary="One dataset's metadata.",
+)
+def dataset(request: HttpRequest, dataset_id: DatasetId, params: Query[DatasetParams]) -> HttpResponse:
     access = open_dataset(request, dataset_id, data=False)
     if params.select:
         body = catalog_service.select_metadata(request, access.view, params.select)
@@ -146,6 +193,8 @@ def dataset(request: HttpRequest, dataset_id: Path[str], params: Query[DatasetPa
 @route(
     "/catalog/exports",
     operation_id="listExportFormats",
+    description=docs.DESCRIPTIONS["catalog_exports"],
+    openapi_extra=docs.CATALOG_EXPORT_FORMATS,
     tags=["Catalog"],
     summary="The export formats of the catalog.",
 )
@@ -156,11 +205,13 @@ def catalog_export_formats(request: HttpRequest) -> HttpResponse:
 @route(
     "/catalog/exports/{format}",
     operation_id="exportDatasets",
+    description=docs.DESCRIPTIONS["catalog_export"],
+    openapi_extra=docs.CATALOG_EXPORT,
     tags=["Catalog"],
     summary="Export the catalog: csv, json, xlsx, or DCAT-AP as dcat/rdf (RDF/XML), ttl (Turtle), jsonld.",
 )
 def catalog_export(
-    request: HttpRequest, format: Path[str], params: Query[catalog_exports.CatalogExportParams]
+    request: HttpRequest, format: CatalogFormat, params: Query[catalog_exports.CatalogExportParams]
 ) -> HttpResponse:
     return catalog_exports.export_catalog(request, format, params)
 
@@ -171,10 +222,12 @@ def catalog_export(
 @route(
     "/catalog/datasets/{dataset_id}/records",
     operation_id="getRecords",
+    description=docs.DESCRIPTIONS["records"],
+    openapi_extra=docs.RECORDS,
     tags=["Dataset"],
     summary="Query a dataset's records: filter, select, aggregate, sort, page.",
 )
-def records(request: HttpRequest, dataset_id: Path[str], params: Query[RecordsParams]) -> HttpResponse:
+def records(request: HttpRequest, dataset_id: DatasetId, params: Query[RecordsParams]) -> HttpResponse:
     access = open_dataset(request, dataset_id)
     total, results = query_records(access, params, with_ids=params.include_links)
     body: dict[str, Any] = {"total_count": total, "results": results}
@@ -187,11 +240,13 @@ def records(request: HttpRequest, dataset_id: Path[str], params: Query[RecordsPa
 @route(
     "/catalog/datasets/{dataset_id}/records/{record_id}",
     operation_id="getRecord",
+    description=docs.DESCRIPTIONS["record"],
+    openapi_extra=docs.RECORD,
     tags=["Dataset"],
     summary="One record by its id.",
 )
 def record(
-    request: HttpRequest, dataset_id: Path[str], record_id: Path[str], params: Query[RecordParams]
+    request: HttpRequest, dataset_id: DatasetId, record_id: RecordId, params: Query[RecordParams]
 ) -> HttpResponse:
     access = open_dataset(request, dataset_id)
     return json_response(record_by_id(access, record_id, params))
@@ -200,10 +255,12 @@ def record(
 @route(
     "/catalog/datasets/{dataset_id}/facets",
     operation_id="getRecordsFacets",
+    description=docs.DESCRIPTIONS["dataset_facets"],
+    openapi_extra=docs.DATASET_FACETS,
     tags=["Dataset"],
     summary="Facets of a dataset: values and counts under the filters.",
 )
-def dataset_facets(request: HttpRequest, dataset_id: Path[str], params: Query[FacetParams]) -> HttpResponse:
+def dataset_facets(request: HttpRequest, dataset_id: DatasetId, params: Query[FacetParams]) -> HttpResponse:
     access = open_dataset(request, dataset_id)
     facets = _requested_facets(params) or default_facets(access.fields, access.visible_fields)
     if not access.has_data:
@@ -216,10 +273,12 @@ def dataset_facets(request: HttpRequest, dataset_id: Path[str], params: Query[Fa
 @route(
     "/catalog/datasets/{dataset_id}/attachments",
     operation_id="getDatasetAttachments",
+    description=docs.DESCRIPTIONS["attachments"],
+    openapi_extra=docs.ATTACHMENTS,
     tags=["Dataset"],
     summary="A dataset's attached files.",
 )
-def attachments(request: HttpRequest, dataset_id: Path[str]) -> HttpResponse:
+def attachments(request: HttpRequest, dataset_id: DatasetId) -> HttpResponse:
     access = open_dataset(request, dataset_id, data=False)
     items = [
         {
@@ -234,10 +293,12 @@ def attachments(request: HttpRequest, dataset_id: Path[str]) -> HttpResponse:
 @route(
     "/catalog/datasets/{dataset_id}/attachments/{attachment_id}",
     operation_id="getDatasetAttachment",
+    description=docs.DESCRIPTIONS["attachment"],
+    openapi_extra=docs.ATTACHMENT,
     tags=["Dataset"],
     summary="Download an attached file.",
 )
-def attachment(request: HttpRequest, dataset_id: Path[str], attachment_id: Path[str]) -> HttpResponse:
+def attachment(request: HttpRequest, dataset_id: DatasetId, attachment_id: AttachmentId) -> HttpResponse:
     from django.http import FileResponse
 
     access = open_dataset(request, dataset_id, data=False)
@@ -251,10 +312,12 @@ def attachment(request: HttpRequest, dataset_id: Path[str], attachment_id: Path[
 @route(
     "/catalog/datasets/{dataset_id}/exports",
     operation_id="listDatasetExportFormats",
+    description=docs.DESCRIPTIONS["dataset_exports"],
+    openapi_extra=docs.DATASET_EXPORT_FORMATS,
     tags=["Dataset"],
     summary="The export formats of a dataset.",
 )
-def dataset_exports(request: HttpRequest, dataset_id: Path[str]) -> HttpResponse:
+def dataset_exports(request: HttpRequest, dataset_id: DatasetId) -> HttpResponse:
     open_dataset(request, dataset_id)
     return json_response({"_links": links.export_formats(request, f"catalog/datasets/{dataset_id}/exports")})
 
@@ -262,11 +325,13 @@ def dataset_exports(request: HttpRequest, dataset_id: Path[str]) -> HttpResponse
 @route(
     "/catalog/datasets/{dataset_id}/exports/{format}",
     operation_id="exportRecords",
+    description=docs.DESCRIPTIONS["dataset_export"],
+    openapi_extra=docs.DATASET_EXPORT,
     tags=["Dataset"],
     summary="Export a dataset's records, streamed: csv, json, jsonl, geojson, xlsx, parquet, shp, kml, gpx, fgb...",
 )
 def dataset_export(
-    request: HttpRequest, dataset_id: Path[str], format: Path[str], params: Query[ExportParams]
+    request: HttpRequest, dataset_id: DatasetId, format: DatasetFormat, params: Query[ExportParams]
 ) -> HttpResponse:
     access = open_dataset(request, dataset_id)
     return export_records(request, access, format, params)
