@@ -36,9 +36,10 @@ def _gdal_select(request: ExportRequest, names: list[str], *, epsg: int, typed_d
     attributes = [
         f"{attribute_value(column, request, typed_dates=typed_dates)} AS {quote_identifier(name)}"
         for column, name in zip(request.columns, names, strict=True)
-        if column != geo
+        if column is not geo
     ]
-    return request.select(", ".join([*attributes, f"{geometry(geo, epsg)} AS geom"]))
+    # GDAL takes the GEOMETRY column as the geometry, whatever its name: one no field can have.
+    return request.select(", ".join([*attributes, f"{geometry(geo, epsg)} AS _export_geometry"]))
 
 
 def _gdal_options(driver: str, srs: str, *, layer: tuple[str, ...] = (), dataset: tuple[str, ...] = ()) -> str:

@@ -79,7 +79,7 @@ def build_geojson(request: ExportRequest, folder: Path) -> Output:
     """A FeatureCollection: geometry from the first geo field, every other field in properties."""
     options = request.options
     geo = request.geo_column
-    others = [column for column in request.columns if column != geo]
+    others = [column for column in request.columns if column is not geo]
     if others:
         members = ", ".join(f"{quote_identifier(c.name)} := {json_value(c, options)}" for c in others)
         properties = f"struct_pack({members})"
