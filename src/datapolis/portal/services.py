@@ -284,10 +284,10 @@ def table(page: DatasetPage) -> dict[str, Any]:
         if not hasattr(problem, "message"):
             raise
         error = problem.message
-    columns = [spec for spec in page.fields]
+    columns = page.fields
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     return {
-        "columns": columns,
+        "columns": table_columns(page),
         "rows": [[_cell(spec, row.get(spec.name)) for spec in columns] for row in rows],
         "total": total,
         "pages": min(pages, 10_000 // PAGE_SIZE),
@@ -300,20 +300,56 @@ def table(page: DatasetPage) -> dict[str, Any]:
 
 
 def _cell(spec: FieldSpec, value: Any) -> dict[str, Any]:
+    """A table cell ready to print: its text and CSS class (no logic left to the template)."""
+    from django.utils.translation import gettext
+
+    from datapolis.portal.templatetags.portal import number
+
     if value is None:
-        return {"text": "", "kind": "empty"}
+        return {"text": "", "css": ""}
     if spec.type == "geo_point_2d" and isinstance(value, dict):
-        return {"text": f"{value.get('lat')}, {value.get('lon')}", "kind": "geo"}
+        return {"text": f"{value.get('lat')}, {value.get('lon')}", "css": ""}
     if spec.type == "geo_shape":
         kind = (value.get("geometry") or {}).get("type", "") if isinstance(value, dict) else ""
-        return {"text": kind or "shape", "kind": "geo"}
+        return {"text": kind or "shape", "css": ""}
     if spec.type == "boolean":
-        return {"text": value, "kind": "boolean"}
+        return {"text": gettext("yes") if value else gettext("no"), "css": ""}
     if spec.type in {"int", "double"}:
-        return {"text": value, "kind": "number"}
+        return {"text": number(value), "css": "number"}
     if isinstance(value, list):
-        return {"text": ", ".join(str(item) for item in value), "kind": "text"}
-    return {"text": value, "kind": spec.type}
+        return {"text": ", ".join(str(item) for item in value), "css": ""}
+    return {"text": str(value), "css": ""}
+
+
+def table_columns(page: DatasetPage) -> list[dict[str, Any]]:
+    """The table's headers: label, sort link and state, and the kind of column filter."""
+    state = page.state
+    columns = []
+    for spec in page.fields:
+        sortable = spec.type not in GEO_TYPES
+        ascending, descending = state.sort == spec.name, state.sort == f"-{spec.name}"
+        columns.append(
+            {
+                "name": spec.name,
+                "label": spec.label,
+                "css": "number" if spec.type in {"int", "double"} else "",
+                "sort_url": "?" + state.querystring(sort=f"-{spec.name}" if ascending else spec.name, page=1)
+                if sortable
+                else "",
+                "aria_sort": "ascending" if ascending else "descending" if descending else "",
+                "arrow": "▲" if ascending else "▼" if descending else "",
+                "filter": "text"
+                if spec.type == "text"
+                else "range"
+                if spec.type in {"int", "double", "date", "datetime"}
+                else "",
+                "input": "date" if spec.type in {"date", "datetime"} else "text",
+                "text_value": state.text_filters.get(spec.name, ""),
+                "min_value": state.min_filters.get(spec.name, ""),
+                "max_value": state.max_filters.get(spec.name, ""),
+            }
+        )
+    return columns
 
 
 _facet_cache: dict[tuple[str, int], list[str]] = {}
@@ -351,7 +387,9 @@ def _measure_facets(page: DatasetPage) -> list[str]:
         relation = page.access.relation()
         counts = get_store().cursor().execute(f"SELECT {select} FROM {relation}").fetchone()  # noqa: S608
         chosen += [name for name, count in zip(text, counts, strict=True) if 1 < count <= AUTO_FACET_MAX_VALUES]
-    chosen += [spec.name for spec in schema if spec.type in {"date", "datetime"}]
+    # Calendar dates give a year/month/day hierarchy; datetimes (often hourly series) would
+    # cost a time-zone conversion of every row on every page view, so they are left out.
+    chosen += [spec.name for spec in schema if spec.type == "date"]
     order = {spec.name: index for index, spec in enumerate(schema)}
     return sorted(chosen, key=order.__getitem__)[:MAX_AUTO_FACETS]
 
