@@ -53,7 +53,13 @@ def query_records(
         results = compiled.decode_rows(run(compiled))
         if offset == 0 and len(results) < limit and not compiled.is_aggregation:
             return len(results), results
+        if not compiled.is_aggregation and _unfiltered(spec):
+            return access.dataset.records_count, results  # the version's row count, mirrored with it
     return _count(spec, schema, relation), results
+
+
+def _unfiltered(spec: QuerySpec) -> bool:
+    return not (spec.where_clauses or spec.refine or spec.exclude or spec.restrictions)
 
 
 def _with_technical_fields(access: DatasetAccess, spec: QuerySpec) -> tuple[list[FieldSpec], QuerySpec]:
