@@ -65,10 +65,18 @@ def split_list(text: str) -> list[str]:
     return list(dict.fromkeys(item for item in items if item))
 
 
+class Form(forms.Form):
+    """Labels without a trailing colon: they sit above their fields."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
 # Source ----------------------------------------------------------------------------
 
 
-class SourceForm(forms.Form):
+class SourceForm(Form):
     file = forms.FileField(
         label=_("A file from your computer"),
         required=False,
@@ -96,7 +104,7 @@ class SourceForm(forms.Form):
 # Reading options -------------------------------------------------------------------
 
 
-class ReadOptionsForm(forms.Form):
+class ReadOptionsForm(Form):
     encoding = forms.ChoiceField(
         label=_("Text encoding"),
         choices=ENCODING_CHOICES,
@@ -147,7 +155,7 @@ class ReadOptionsForm(forms.Form):
 # Fields ----------------------------------------------------------------------------
 
 
-class FieldForm(forms.Form):
+class FieldForm(Form):
     name = forms.CharField(widget=forms.HiddenInput)
     label = forms.CharField(
         label=_("Label"),
@@ -210,7 +218,7 @@ FieldFormSet = forms.formset_factory(FieldForm, formset=BaseFieldFormSet, extra=
 # Metadata --------------------------------------------------------------------------
 
 
-class MetadataForm(forms.Form):
+class MetadataForm(Form):
     dataset_id = forms.CharField(
         label=_("Identifier"),
         max_length=100,
@@ -330,6 +338,12 @@ class MetadataForm(forms.Form):
         self.organisations = organisations
         if not new:
             del self.fields["dataset_id"]
+        if not Theme.objects.exists():
+            del self.fields["themes"]
+            self.fields["new_themes"].label = _("Themes")
+            self.fields["new_themes"].help_text = _(
+                "The catalog has no theme yet: name this dataset's themes, separated by commas (e.g. Mobilité)."
+            )
         if organisations:
             self.fields["publisher"].help_text = _(
                 "You publish for: %(organisations)s. The publisher or the producer must be one of them."
@@ -421,7 +435,7 @@ def metadata_initial(dataset: Dataset | None = None, stored: dict | None = None,
 # Deletion --------------------------------------------------------------------------
 
 
-class DeleteForm(forms.Form):
+class DeleteForm(Form):
     confirmation = forms.CharField(
         label=_("Type the dataset's identifier to confirm"),
         max_length=100,

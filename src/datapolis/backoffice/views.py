@@ -38,7 +38,7 @@ from datapolis.backoffice.permissions import (
 )
 from datapolis.catalog.models import Dataset
 from datapolis.ingest import IngestError
-from datapolis.jobs.models import Job
+from datapolis.jobs.models import Job, JobStatus
 
 EDITABLE_STATES = (UploadState.READY, UploadState.FAILED)
 
@@ -362,13 +362,13 @@ def job(request, job_id: int):
         Upload.objects.filter(job=job).first()
         or Upload.objects.filter(pk=job.parameters.get("upload"), created_by=request.user).first()
     )
-    problem = explain(job.error) if job.status == "failed" and job.error else None
+    problem = explain(job.error) if job.status == JobStatus.FAILED and job.error else None
     if problem is not None and upload is not None and upload.state == UploadState.FAILED:
         upload.preview = {**upload.preview, "import_error": job.error}
         upload.save(update_fields=["preview"])
     context = {"job": job, "upload": upload, "problem": problem, "step": "import"}
     if _htmx(request):
-        if job.status == "succeeded":
+        if job.status == JobStatus.SUCCEEDED:
             response = HttpResponse(status=204)
             response["HX-Redirect"] = reverse("backoffice:dataset", args=[job.dataset_id])
             return response
@@ -391,6 +391,7 @@ def dataset(request, dataset_id: str):
             "events": services.recent_events(dataset),
             "jobs": Job.objects.filter(dataset_id=dataset.dataset_id)[:5],
             "public_url": frontoffice_link(dataset.dataset_id),
+            "map_url": frontoffice_link(dataset.dataset_id, "map") if "geo" in dataset.features else None,
             "fields": dataset.fields.all(),
         },
     )
@@ -513,8 +514,9 @@ def dataset_delete(request, dataset_id: str):
     )
 
 
-def frontoffice_link(dataset_id: str) -> str:
+def frontoffice_link(dataset_id: str, tab: str = "dataset") -> str:
+    """The portal's page of the dataset (or one of its tabs: map, table...)."""
     try:
-        return reverse("portal:dataset", args=[dataset_id])
+        return reverse(f"portal:{tab}", args=[dataset_id])
     except NoReverseMatch:
-        return f"/dataset/{dataset_id}/"
+        return f"/dataset/{dataset_id}/" + ("" if tab == "dataset" else f"{tab}/")
