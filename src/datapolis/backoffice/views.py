@@ -200,8 +200,12 @@ def preview(request, upload_id):
     if request.method == "POST":
         form = ReadOptionsForm(request.POST, file_format=file_format, sheets=sheets)
         if form.is_valid():
-            upload = services.read_preview(upload, form.options())
-            if request.POST.get("action") == "next" and not upload.preview.get("error"):
+            going_on = request.POST.get("action") == "next"
+            if not (going_on and form.options() == upload.options and "fields" in upload.preview):
+                upload = services.read_preview(upload, form.options())  # the file is read again only if needed
+            if going_on and not upload.preview.get("error"):
+                if upload.preview.pop("import_error", None) is not None:
+                    upload.save(update_fields=["preview"])
                 return redirect("backoffice:fields", upload_id=upload.pk)
             source = upload.preview.get("source") or {}
             form = ReadOptionsForm(
