@@ -63,7 +63,7 @@ def test_record_ids_are_stable_fingerprints(store: Store) -> None:
     }
     assert ids[1]["35047"] == ids[2]["35047"]
     assert ids[1]["35047"] != ids[1]["35238"]
-    assert len(ids[1]["35047"]) == 40
+    assert len(ids[1]["35047"]) == 32
 
 
 def test_unknown_dataset_and_version_are_errors(store: Store) -> None:
