@@ -103,3 +103,11 @@ def test_a_cancelled_upload_leaves_no_file(agent_client, catalog_store, tmp_path
 def test_an_agent_cannot_open_another_agents_upload(agent_client, admin_client, catalog_store, tmp_path):
     upload_id = start_upload(agent_client, french_csv(tmp_path / "a.csv", rows=5))
     assert admin_client.get(f"/backoffice/uploads/{upload_id}/preview/").status_code == 404
+
+
+def test_extra_files_sent_with_the_form_are_not_kept(agent_client, catalog_store, tmp_path):
+    first, second = french_csv(tmp_path / "a.csv", rows=5), french_csv(tmp_path / "b.csv", rows=6)
+    with first.open("rb") as one, second.open("rb") as two:
+        response = agent_client.post("/backoffice/new/", {"file": [one, two], "other": one})
+    assert response.status_code == 302
+    assert [path.name for path in stored_files()] == [Upload.objects.get().stored_name]

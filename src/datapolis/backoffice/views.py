@@ -95,6 +95,13 @@ def _source_step(request, dataset):
 
 
 def _source_form(request, dataset):
+    try:
+        return _source_form_inner(request, dataset)
+    finally:
+        _discard_unused_files(request)
+
+
+def _source_form_inner(request, dataset):
     problem = None
     form = SourceForm()
     if request.method == "POST":
@@ -116,7 +123,6 @@ def _source_form(request, dataset):
             else:
                 services.read_preview(upload)
                 return redirect("backoffice:preview", upload_id=upload.pk)
-        _discard_unused_files(request)
     return render(
         request,
         "backoffice/source.html",
@@ -141,8 +147,10 @@ def _too_large_args():
 
 
 def _discard_unused_files(request) -> None:
-    """Files of a refused form are deleted (an accepted one belongs to its Upload now)."""
-    for stored in request.FILES.values():
+    """Uploaded files no Upload took (a refused form, extra file fields) are deleted."""
+    if request.method != "POST":
+        return
+    for stored in (item for items in request.FILES.lists() for item in items[1]):
         if (
             isinstance(stored, uploads.StoredFile)
             and not Upload.objects.filter(stored_name=stored.stored_name).exists()
