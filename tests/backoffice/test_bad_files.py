@@ -126,3 +126,33 @@ def test_a_new_dataset_whose_import_fails_is_not_left_behind(agent_client, catal
     assert not catalog_store.has_dataset("communes-ratees")
     assert Upload.objects.get(pk=upload_id).metadata["title"] == "Communes de Testville"  # kept for the retry
     assert Path(Upload.objects.get(pk=upload_id).path).exists()
+
+
+def test_new_data_keeps_the_column_types_unless_the_agent_chooses_the_proposed_one(
+    agent_client, published, catalog_store, tmp_path
+):
+    path = french_csv(tmp_path / "v2.csv", rows=10)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    cells = lines[4].split(";")
+    cells[2] = "environ 500"
+    lines[4] = ";".join(cells)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    upload_id = start_upload(agent_client, path, url="/backoffice/datasets/communes/replace/")
+    upload = Upload.objects.get(pk=upload_id)
+    population = upload.fields_by_name["population"]
+    assert (population["type"], population["inferred_type"]) == ("int", "text")
+    page = agent_client.get(f"/backoffice/uploads/{upload_id}/fields/").content.decode()
+    assert "Proposed: text" in page
+
+    response = agent_client.post(f"/backoffice/uploads/{upload_id}/fields/", field_forms(upload.fields))
+    assert response.status_code == 400
+    assert "Line 5, column 3 (“population”)" in response.content.decode()
+
+    response = agent_client.post(
+        f"/backoffice/uploads/{upload_id}/fields/", field_forms(upload.fields, population={"type": "text"})
+    )
+    assert response.status_code == 302
+    agent_client.post(f"/backoffice/uploads/{upload_id}/import/", {"action": "publish"})
+    assert Dataset.objects.get(dataset_id="communes").fields.get(name="population").type == "text"
+    assert catalog_store.version("communes").number == 2
