@@ -20,7 +20,8 @@ from datapolis.access.policy import DatasetView, dataset_views, visible_datasets
 from datapolis.api.explore.datasets import DatasetAccess, field_specs, principal
 from datapolis.api.explore.facets import Facet, FacetRequest, compute_facets
 from datapolis.api.explore.params import FacetParams, RecordsParams, page_bounds, query_spec
-from datapolis.catalog.explore import explore_dataset
+from datapolis.catalog.explore import FREQUENCY_URIS, explore_dataset
+from datapolis.catalog.models import Visibility
 from datapolis.catalog.storage import get_store
 from datapolis.engine import FieldSpec
 from datapolis.engine.sql import quote_identifier
@@ -87,30 +88,29 @@ def dataset_object(view: DatasetView, *, count: int | None = None) -> dict[str, 
 
 
 def _row(view: DatasetView, count: int) -> dict[str, Any]:
+    """The metadata a catalog query sees, straight from the (prefetched) models."""
     dataset = view.dataset
-    data = dataset_object(view, count=count)
-    default, dcat = data["metas"]["default"], data["metas"]["dcat"]
     return {
         "dataset_id": dataset.dataset_id,
         "dataset_uid": dataset.uid,
         "title": dataset.title,
         "description": dataset.description,
-        "theme": default["theme"],
-        "keyword": default["keyword"],
-        "license": default["license"],
+        "theme": [theme.name for theme in dataset.themes.all()],
+        "keyword": list(dataset.keywords or []),
+        "license": dataset.license or None,
         "language": dataset.language,
-        "publisher": default["publisher"],
-        "territory": default["territory"],
+        "publisher": dataset.publisher or None,
+        "territory": list(dataset.territory or []),
         "modified": dataset.modified,
         "data_processed": dataset.data_modified,
         "metadata_processed": dataset.metadata_modified,
         "records_count": count,
-        "features": data["features"],
+        "features": dataset.features,
         "has_records": count > 0,
-        "visibility": data["visibility"],
+        "visibility": "restricted" if dataset.visibility == Visibility.RESTRICTED else "domain",
         "dcat.created": dataset.created,
-        "dcat.creator": dcat["creator"],
-        "dcat.accrualperiodicity": dcat["accrualperiodicity"],
+        "dcat.creator": dataset.producer or None,
+        "dcat.accrualperiodicity": FREQUENCY_URIS.get(dataset.update_frequency),
     }
 
 
