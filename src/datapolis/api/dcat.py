@@ -145,7 +145,14 @@ def catalog_graph(
     builder.add_catalog(datasets)
     for dataset in datasets:
         builder.add_dataset(dataset)
-    return builder.graph
+    # Triples are gathered in a set (shared nodes such as media types are stated once per
+    # distribution) and loaded at once into rdflib's lighter store: twice as fast as
+    # adding them one by one to the default one (bench/catalog_exports.py).
+    graph = Graph(store="SimpleMemory", bind_namespaces="core")
+    for prefix, namespace in JSONLD_CONTEXT.items():
+        graph.bind(prefix, namespace)
+    graph.addN((*triple, graph) for triple in builder.triples)
+    return graph
 
 
 def serialize(graph: Graph, serialization: str) -> bytes:
@@ -159,9 +166,7 @@ class _GraphBuilder:
     def __init__(self, catalog: CatalogDescription, options: DistributionOptions) -> None:
         self.catalog = catalog
         self.options = options
-        self.graph = Graph(bind_namespaces="core")
-        for prefix, namespace in JSONLD_CONTEXT.items():
-            self.graph.bind(prefix, namespace)
+        self.triples: set[tuple[Any, Any, Any]] = set()
         self.catalog_node = URIRef(self.api_url("catalog/"))
 
     # -- URLs -------------------------------------------------------------------------
@@ -174,7 +179,7 @@ class _GraphBuilder:
 
     def add(self, subject, predicate, value) -> None:
         if value is not None:
-            self.graph.add((subject, predicate, value))
+            self.triples.add((subject, predicate, value))
 
     def text(self, value: str | None, language: str) -> Literal | None:
         return Literal(value, lang=language) if value else None
