@@ -96,6 +96,7 @@ MEDIA_TYPES = {
 # Formats whose files list the fields in a header row: `use_labels_in_exports` applies.
 LABELLED_FORMATS = frozenset({"csv", "xlsx"})
 
+PRETTY_TURTLE_MAX_TRIPLES = 50_000  # about 200 datasets; larger catalogs get line-per-triple Turtle
 SERIALIZATIONS = {
     "xml": "application/rdf+xml",
     "turtle": "text/turtle; charset=utf-8",
@@ -159,6 +160,10 @@ def serialize(graph: Graph, serialization: str) -> bytes:
     """`serialization` is one of SERIALIZATIONS' keys (rdflib format names)."""
     if serialization == "json-ld":
         return graph.serialize(format="json-ld", context=JSONLD_CONTEXT, encoding="utf-8")
+    if serialization == "turtle" and len(graph) > PRETTY_TURTLE_MAX_TRIPLES:
+        # N-Triples is valid Turtle, written ten times faster than rdflib's grouped Turtle
+        # (a 2,000-dataset catalog: about 5 s instead of 60, bench/catalog_exports.py).
+        serialization = "nt"
     return graph.serialize(format=serialization, encoding="utf-8")
 
 

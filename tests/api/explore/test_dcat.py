@@ -21,6 +21,7 @@ from rdflib.compare import isomorphic
 
 from datapolis.access.models import Grant
 from datapolis.access.services import create_api_key
+from datapolis.api import dcat
 from datapolis.catalog import services
 from datapolis.catalog.models import Dataset
 from datapolis.engine.exports import FORMATS
@@ -268,6 +269,17 @@ def test_turtle_and_json_ld_say_the_same(api, velib) -> None:
     assert isomorphic(rdf_xml, rdf)
     assert isomorphic(rdf_xml, turtle)
     assert isomorphic(rdf_xml, json_ld)
+
+
+def test_a_large_catalog_is_still_turtle(api, velib, monkeypatch) -> None:
+    pretty = parse(api("/catalog/exports/ttl"), "turtle")
+    monkeypatch.setattr(dcat, "PRETTY_TURTLE_MAX_TRIPLES", 10)
+
+    response = api("/catalog/exports/ttl")
+    line_per_triple = parse(response, "turtle")
+
+    assert b"@prefix" not in response.content  # the N-Triples subset of Turtle
+    assert isomorphic(pretty, line_per_triple)
 
 
 def test_restricted_datasets_only_for_callers_granted_them(api, velib, shared_datasets) -> None:
