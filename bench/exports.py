@@ -133,17 +133,23 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def datasette_chunks(url: str) -> Iterable[bytes]:
+def datasette_chunks(url: str, rows: int) -> Iterable[bytes]:
+    lines = 0
     with urllib.request.urlopen(url) as response:
         while chunk := response.read(1 << 20):
+            lines += chunk.count(b"\n")
             yield chunk
+    if lines != rows + 1:
+        raise RuntimeError(f"datasette sent {lines - 1} rows instead of {rows}")
 
 
 def start_datasette(database: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     executable = Path(sys.executable).with_name("datasette")
+    settings = {"sql_time_limit_ms": "3600000", "max_csv_mb": "0"}  # by default CSV exports stop at 100 MB
+    options = [part for name, value in settings.items() for part in ("--setting", name, value)]
     process = subprocess.Popen(
-        [str(executable), "serve", str(database), "--port", str(port), "--setting", "sql_time_limit_ms", "3600000"],
+        [str(executable), "serve", str(database), "--port", str(port), *options],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -183,7 +189,8 @@ def bench_size(con: duckdb.DuckDBPyConnection, rows: int, repeat: int, folder: P
     try:
         url = f"{base}/{database.stem}/bench.csv?_stream=on&_size=max"
         server_and_client = lambda: process_cpu_seconds(process.pid) + own_cpu_seconds()  # noqa: E731
-        reference = median_run(lambda: datasette_chunks(url), repeat if rows <= 1_000_000 else 1, server_and_client)
+        runs = repeat if rows <= 1_000_000 else 1
+        reference = median_run(lambda: datasette_chunks(url, rows), runs, server_and_client)
         report("datasette csv", reference, rows)
     finally:
         process.terminate()
