@@ -119,7 +119,7 @@ FROM read_parquet(?)
 SQLITE_INDEXES = ["departement", "categorie", "actif", "population", "montant", "date_mesure", "code_insee"]
 FTS_COLUMNS = ["commune", "code_insee", "departement", "categorie", "description"]
 
-SEARCH_TEXT = "vélo"
+SEARCH_TEXT = "piscine"
 FACETS = ("categorie", "departement", "actif")
 
 
@@ -232,7 +232,8 @@ def commune_rows(seed: int = 3) -> list[tuple]:
 
 
 def generate(path: Path, rows: int) -> None:
-    con = duckdb.connect(config={"enable_progress_bar": "false"})
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     load_extensions(con, ("spatial",))
     con.execute(
         "CREATE TABLE communes (n BIGINT, commune VARCHAR, code_insee VARCHAR, departement VARCHAR, "
@@ -372,11 +373,22 @@ class Client:
         self.port = port
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=3600)
 
+    def reconnect(self) -> None:
+        self.connection.close()
+        self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=3600)
+
     def get(self, path: str, *, cap_seconds: float | None = None) -> tuple[int, float, bytes | int]:
         """(status, seconds, body) — with a cap, the body is only counted and reading may stop early."""
         started = time.perf_counter()
-        self.connection.request("GET", path)
-        response = self.connection.getresponse()
+        try:
+            self.connection.request("GET", path)
+            response = self.connection.getresponse()
+        except (http.client.RemoteDisconnected, ConnectionError):
+            # The server closed the idle keep-alive connection: reconnect, as clients do.
+            self.reconnect()
+            started = time.perf_counter()
+            self.connection.request("GET", path)
+            response = self.connection.getresponse()
         if cap_seconds is None:
             body = response.read()
             return response.status, time.perf_counter() - started, body
@@ -384,8 +396,7 @@ class Client:
         while chunk := response.read(1 << 20):
             size += len(chunk)
             if time.perf_counter() - started > cap_seconds:
-                self.connection.close()  # the rest is not wanted: reconnect next time
-                self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=3600)
+                self.reconnect()  # the rest is not wanted
                 break
         return response.status, time.perf_counter() - started, size
 
@@ -517,8 +528,9 @@ def bench_size(rows: int, workdir: Path, threads: int, only: set[str]) -> None:
         seconds = publish(parquet, home)
         (home / "published").write_text(f"{seconds:.1f}\n")
         print(f"  published (ingest, serving copy, search index) in {seconds:.0f} s", file=sys.stderr)
-    database = workdir / f"sqlite-{label}-v{GENERATOR_VERSION}.db"
+    database = workdir / f"sqlite-{label}-v{GENERATOR_VERSION}" / f"{DATASET}.db"  # Datasette names it "bench"
     if not database.exists():
+        database.parent.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
         sqlite_database(parquet, database)
         print(f"  SQLite + indexes + FTS5 built in {time.perf_counter() - started:.0f} s", file=sys.stderr)

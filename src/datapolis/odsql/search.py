@@ -228,9 +228,17 @@ class IndexedWordSearch(FoldedWordSearch):
         return exp.table_(name, db=self.index.database, quoted=True)
 
     def _rows(self, numbers: list[int], word_condition: exp.Expression) -> exp.Expression:
-        """`rowid IN (rows where one of the columns holds a word meeting the condition)`."""
+        """`rowid IN (rows where one of the columns holds a word meeting the condition)`.
+
+        The row ids are gathered in a list and unnested: the planner then expects few of
+        them and hashes them, probing the relation's scan (with a bloom filter pushed into
+        it). Without the list it expects as many as the postings table holds and hashes the
+        whole relation instead, ten times slower on 1M rows.
+        """
         words = exp.select("word_id").from_(self._table(self.index.words), copy=False).where(word_condition)
-        postings = exp.select("row_id").from_(self._table(self.index.postings), copy=False)
+        listed = exp.Anonymous(this="list", expressions=[exp.column("row_id")])
+        rows = exp.Anonymous(this="unnest", expressions=[listed])
+        postings = exp.select(rows).from_(self._table(self.index.postings), copy=False)
         postings = postings.where(exp.In(this=exp.column("word_id"), query=words.subquery()), copy=False)
         if len(numbers) < len(set(self.index.columns.values())):
             postings = postings.where(
