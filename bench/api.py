@@ -514,7 +514,7 @@ def load_average() -> str:
     return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f} on {os.cpu_count()} cores"
 
 
-def bench_size(rows: int, workdir: Path, threads: int, only: set[str]) -> None:
+def bench_size(rows: int, workdir: Path, threads: int, only: set[str], prepare_only: bool = False) -> None:
     label = f"{rows // 1_000_000}M" if rows % 1_000_000 == 0 else str(rows)
     parquet = workdir / f"rows-{label}-v{GENERATOR_VERSION}.parquet"
     if not parquet.exists():
@@ -535,6 +535,8 @@ def bench_size(rows: int, workdir: Path, threads: int, only: set[str]) -> None:
         sqlite_database(parquet, database)
         print(f"  SQLite + indexes + FTS5 built in {time.perf_counter() - started:.0f} s", file=sys.stderr)
 
+    if prepare_only:
+        return
     datapolis, our_port = start_datapolis(home, threads)
     datasette, their_port = start_datasette(database)
     try:
@@ -556,13 +558,14 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, help="keep generated data here and reuse it")
     parser.add_argument("--threads", type=int, default=8, help="threads of `datapolis serve`")
     parser.add_argument("--only", default="", help="lines to run, e.g. 'ad'")
+    parser.add_argument("--prepare-only", action="store_true", help="build the data, instances and SQLite files only")
     args = parser.parse_args()
     sizes = args.rows or ([1_000_000] if args.quick else [1_000_000, 10_000_000])
     print(f"DuckDB {duckdb.__version__}, Python {sys.version.split()[0]}, {load_average()}")
     if args.workdir:
         args.workdir.mkdir(parents=True, exist_ok=True)
         for rows in sizes:
-            bench_size(rows, args.workdir, args.threads, set(args.only))
+            bench_size(rows, args.workdir, args.threads, set(args.only), args.prepare_only)
         return
     with tempfile.TemporaryDirectory(prefix="bench-api-") as folder:
         for rows in sizes:
