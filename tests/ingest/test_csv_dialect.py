@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from datapolis.ingest import IngestError
+
 from .conftest import read_path, rows
 
 TABLE = [
@@ -80,3 +82,18 @@ def test_decimal_point_with_space_thousands(con, tmp_path: Path) -> None:
     prepared = read_path(con, path)
 
     assert rows(con, prepared) == [(1234567, 0.5), (12, 1250.0)]
+
+
+def test_decimal_commas_and_a_ragged_row_do_not_fool_the_delimiter(con, tmp_path: Path) -> None:
+    """`,` splits such rows evenly if it takes the header for a title line; it must not win."""
+    lines = ["identifiant;nom;surface_km2;latitude;longitude"]
+    lines += [f"C{n:03d};Commune {n};{n},5;47,{n:03d};-0,{n:03d}" for n in range(200)]
+    lines[150] += ";x"
+    path = tmp_path / "communes.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    with pytest.raises(IngestError) as raised:
+        read_path(con, path)
+
+    assert raised.value.code == "ragged_row"
+    assert raised.value.line == 151

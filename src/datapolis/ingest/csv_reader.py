@@ -193,13 +193,27 @@ def _label(cell: str, position: int) -> str:
 
 
 def _score(records: list[_Record], dialect: Dialect) -> tuple[float, ...]:
-    """Prefer the delimiter that splits the rows after the header into the same number of cells."""
+    """Prefer a delimiter whose header reads as names, then that splits the rows after it evenly.
+
+    Consistency alone is not enough: in a `;` file with decimal commas, `,` can split every
+    data row evenly by taking the real header for a title line and a data row for the
+    header; one ragged row then tips the balance. A data row taken for a header betrays
+    itself with numbers among its names.
+    """
     width = len(dialect.labels)
     rows = [r for r in records if r.start_line > dialect.header_line and any(c.strip() for c in r.cells)]
     if width < 2:
-        return (0.0, 0.0, 0.0)
+        return (0.0, 0.0, 0.0, 0.0, 0.0)
     consistent = sum(len(r.cells) == width for r in rows) / len(rows) if rows else 0.5
-    return (1.0, round(consistent, 2), float(width))
+    named = sum(not _looks_numeric(label) for label in dialect.labels) / width
+    return (1.0, round(named, 1), round(consistent, 2), -float(dialect.header_line), float(width))
+
+
+_NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)?")
+
+
+def _looks_numeric(label: str) -> bool:
+    return bool(_NUMBER.fullmatch(label.replace(" ", "").replace("\u00a0", "")))
 
 
 # -- loading -----------------------------------------------------------------------
