@@ -248,3 +248,27 @@ def test_the_strategy_is_indexed_only_for_duckdb_relations_with_an_index(velib_i
     strategy = velib_indexed.index.search()
     assert isinstance(strategy, IndexedWordSearch)
     assert set(strategy.index.columns) == {"id", "name"}
+
+
+@pytest.mark.parametrize(
+    "where",
+    ['"gare"', '"gare du nord"', '"gare" and "nord"', 'search("republiqe")', 'suggest("rép")', 'name like "gar*"'],
+)
+def test_counts_of_searches_alone_read_only_the_postings(velib_indexed, where):
+    scanned = compile_count(QuerySpec(where=where), velib_indexed.schema, velib_indexed.relation)
+    indexed = compile_count(
+        QuerySpec(where=where), velib_indexed.schema, velib_indexed.relation, search=velib_indexed.index.search()
+    )
+    run = velib_indexed.con.execute
+    count = run(indexed.sql, indexed.params).fetchone()[0]
+    assert count == run(scanned.sql, scanned.params).fetchone()[0] and count > 0
+    assert f"FROM {velib_indexed.relation}" not in indexed.sql  # the relation itself is not read
+
+
+def test_counts_with_other_filters_still_read_the_relation(velib_indexed):
+    spec = QuerySpec(where=['"gare"', "capacity > 30"])
+    indexed = compile_count(spec, velib_indexed.schema, velib_indexed.relation, search=velib_indexed.index.search())
+    scanned = compile_count(spec, velib_indexed.schema, velib_indexed.relation)
+    run = velib_indexed.con.execute
+    assert f"FROM {velib_indexed.relation}" in indexed.sql
+    assert run(indexed.sql, indexed.params).fetchone() == run(scanned.sql, scanned.params).fetchone()

