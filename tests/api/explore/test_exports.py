@@ -63,3 +63,16 @@ def test_export_formats_and_errors(api, velib) -> None:
     assert {"csv", "json", "jsonl", "geojson", "xlsx", "parquet", "shp", "kml", "gpx", "fgb"} <= formats
     assert api("/catalog/datasets/velib/exports/doc").status_code == 400
     assert api("/catalog/datasets/velib/exports/csv", delimiter="x").status_code == 400
+
+
+def test_linked_data_predicates_name_the_dataset_fields(api, velib) -> None:
+    turtle = body(api("/catalog/datasets/velib/exports/turtle", limit=2)).decode()
+    assert "/api/explore/v2.1/catalog/datasets/velib/fields#nom_de_la_station" in turtle
+
+
+def test_files_are_named_after_the_dataset(api, velib, tmp_path) -> None:
+    import zipfile
+
+    archive = tmp_path / "velib.zip"
+    archive.write_bytes(body(api("/catalog/datasets/velib/exports/shp", limit=5)))
+    assert {name.rsplit(".", 1)[0] for name in zipfile.ZipFile(archive).namelist()} == {"velib"}

@@ -12,7 +12,7 @@ from datapolis.engine.exports import FORMATS, ExportColumn, ExportError, ExportO
 from datapolis.odsql import CompiledQuery, compile_query
 
 
-def export_options(params: ExportParams, dataset_id: str) -> ExportOptions:
+def export_options(params: ExportParams, dataset_id: str, vocabulary_uri: str | None = None) -> ExportOptions:
     fields = tuple(name.strip() for name in (params.description_field_list or "").split(",") if name.strip())
     return ExportOptions(
         timezone=params.timezone or "UTC",
@@ -27,7 +27,14 @@ def export_options(params: ExportParams, dataset_id: str) -> ExportOptions:
         name_field=params.name_field,
         description_field_list=fields,
         use_extension=params.use_extension,
+        layer_name=_layer_name(dataset_id),
+        **({"vocabulary_uri": vocabulary_uri} if vocabulary_uri else {}),
     )
+
+
+def _layer_name(dataset_id: str) -> str:
+    """The layer, sheet and archive members take the dataset's name (`[A-Za-z0-9_-]`, 64 at most)."""
+    return dataset_id[:64]
 
 
 def export_columns(compiled: CompiledQuery, access: DatasetAccess) -> list[ExportColumn]:
@@ -41,6 +48,11 @@ def export_columns(compiled: CompiledQuery, access: DatasetAccess) -> list[Expor
         )
         for column in compiled.columns
     ]
+
+
+def _vocabulary(request: HttpRequest, dataset_id: str) -> str:
+    """Linked-data exports name each field by the dataset's API URL followed by the field name."""
+    return request.build_absolute_uri(f"/api/explore/v2.1/catalog/datasets/{dataset_id}/fields#")
 
 
 def export_records(request: HttpRequest, access: DatasetAccess, format: str, params: ExportParams):
@@ -62,7 +74,7 @@ def export_records(request: HttpRequest, access: DatasetAccess, format: str, par
             compiled.params,
             export_columns(compiled, access),
             format,
-            export_options(params, access.dataset.dataset_id),
+            export_options(params, access.dataset.dataset_id, _vocabulary(request, access.dataset.dataset_id)),
             temp_dir=store.location.temp_directory,
         )
     except ExportError as error:
