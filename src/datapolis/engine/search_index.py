@@ -57,12 +57,16 @@ class SearchIndex:
         return IndexedWordSearch(self)
 
 
+def shadows_row_id(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether a column of `table` is named `rowid`, so `rowid` would not name the row."""
+    return any(str(row[0]).lower() == ROW_COLUMN for row in con.execute(f"DESCRIBE {table}").fetchall())
+
+
 def indexable_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     """The text columns of `table` worth indexing; none if a column shadows `rowid`."""
+    if shadows_row_id(con, table):
+        return []  # the postings' row ids could not be matched: no index, queries scan
     described = con.execute(f"DESCRIBE {table}").fetchall()
-    names = [str(row[0]) for row in described]
-    if ROW_COLUMN in (name.lower() for name in names):
-        return []  # `rowid` would name that column, not the row: no index, queries scan
     return [str(name) for name, kind, *_ in described if kind in TEXT_TYPES and name != RECORD_ID_COLUMN]
 
 

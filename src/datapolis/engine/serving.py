@@ -48,18 +48,21 @@ class RelationSQL(str):
     """The SQL text of a serving copy's table, carrying how to search it.
 
     `search_strategy` is the ODSQL strategy reading the copy's word index (None without
-    one); `compile_query` uses it when given this text as the relation. Any text derived
+    one); `compile_query` uses it when given this text as the relation. `row_id` tells
+    ODSQL it may address rows by position (`compile_page_with_total`). Any text derived
     from it (a sub-select around it...) is a plain `str` again, which searches by scanning,
     since the index's row ids only hold for this table.
     """
 
     index: SearchIndex | None
     search_strategy: SearchStrategy | None
+    row_id: str | None  # the column naming each row (`rowid`), None if a field hides it
 
-    def __new__(cls, sql: str, index: SearchIndex | None = None) -> RelationSQL:
+    def __new__(cls, sql: str, index: SearchIndex | None = None, row_id: str | None = None) -> RelationSQL:
         relation = super().__new__(cls, sql)
         relation.index = index
         relation.search_strategy = index.search() if index is not None else None
+        relation.row_id = row_id
         return relation
 
 
@@ -156,7 +159,9 @@ class ServingCache:
                 con.execute(f"ATTACH {quote_literal(str(path))} AS {quote_identifier(name)} (READ_ONLY)")
             except duckdb.IOException:
                 return None  # removed by a newer publication between the check and the attach
-            relation = RelationSQL(f"{quote_identifier(name)}.{SERVING_TABLE}", search_index.load(con, name))
+            table = f"{quote_identifier(name)}.{SERVING_TABLE}"
+            row_id = None if search_index.shadows_row_id(con, table) else search_index.ROW_COLUMN
+            relation = RelationSQL(table, search_index.load(con, name), row_id)
             self._attached[path.name] = (name, relation)
             while len(self._attached) > self.max_attached:
                 _, (oldest, _) = self._attached.popitem(last=False)

@@ -26,7 +26,14 @@ Every error is an `ODSQLError` (message, clause, position) whose `to_dict()` is 
 API's 400 body. See docs/odsql.md for the choices made where the reference is silent.
 """
 
-from datapolis.odsql.compiler import RELATION_PLACEHOLDER, CompiledQuery, OutputColumn, compile_count, compile_query
+from datapolis.odsql.compiler import (
+    RELATION_PLACEHOLDER,
+    CompiledQuery,
+    OutputColumn,
+    compile_count,
+    compile_page_with_total,
+    compile_query,
+)
 from datapolis.odsql.errors import ODSQLError, Position
 from datapolis.odsql.functions import FUNCTIONS
 from datapolis.odsql.literals import parse_refine
@@ -47,6 +54,7 @@ __all__ = [
     "SearchStrategy",
     "check_query",
     "compile_count",
+    "compile_page_with_total",
     "compile_query",
     "parse_group_by",
     "parse_order_by",

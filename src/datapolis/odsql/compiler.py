@@ -32,6 +32,10 @@ from datapolis.odsql.query import QuerySpec, check_query, make_context
 from datapolis.odsql.search import ROW_IDS, SearchStrategy
 
 RELATION_PLACEHOLDER = "__odsql_relation__"
+PAGE_MATCHED = "__odsql_matched"
+PAGE_ROW = "__odsql_row"
+PAGE_KEY = "__odsql_key"
+PAGE_TOTAL = "__odsql_total"
 _PSYCOPG_PLACEHOLDER = re.compile(r"%\(p\d+\)s")
 
 
@@ -63,8 +67,11 @@ class CompiledQuery:
     is_aggregation: bool
     dialect: str
     expression: exp.Expression = field(repr=False)  # the SQLGlot tree, FROM the placeholder table
+    total_column: str | None = None  # a last column, not decoded, holding the total (compile_page_with_total)
 
     def decode_row(self, row: Sequence[Any]) -> dict[str, Any]:
+        if self.total_column is not None:
+            row = row[:-1]
         return {column.name: column.decode(value) for column, value in zip(self.columns, row, strict=True)}
 
     def decode_rows(self, rows: Iterable[Sequence[Any]]) -> list[dict[str, Any]]:
@@ -125,6 +132,94 @@ def _compile_query(
     )
 
 
+def compile_page_with_total(
+    spec: QuerySpec,
+    schema: Sequence[FieldSpec],
+    relation_sql: str,
+    *,
+    search: SearchStrategy | None = None,
+    record_id_column: str | None = RECORD_ID_COLUMN,
+) -> CompiledQuery | None:
+    """A sorted page of records and their total under the filters, in one DuckDB query.
+
+    The filters run once: the positions (`rowid`) and sort keys of the matching rows are
+    kept, their count is the total, the page's rows are picked among them and only those
+    are read whole. Each row of the result ends with the total (`total_column`); an empty
+    page has no row to carry it.
+
+    None when a page query and a count query are as good or better: without order_by (the
+    page stops at its last row), without filters, when the count reads only the word index,
+    for aggregations; and on a relation that does not declare a `row_id` column (the
+    engine's serving copies do). Measured on 1M rows, CPU time: a selective filter sorted,
+    28 -> 18 ms; a search sorted by random(), 106 -> 39 ms; a filter keeping every row,
+    21 -> 27 ms.
+    """
+    row_id = getattr(relation_sql, "row_id", None)
+    filtered = spec.where_clauses or spec.refine or spec.exclude or spec.restrictions
+    if row_id is None or not spec.order_by or not filtered or spec.limit is None or spec.limit < 0:
+        return None
+    search = _search_for(relation_sql, search)
+    key = _cache_key("page", spec, schema, relation_sql, "duckdb", search, (record_id_column, row_id))
+    return _COMPILED.get_or_build(
+        key, lambda: _compile_page_with_total(spec, schema, relation_sql, search, record_id_column, row_id)
+    )
+
+
+def _compile_page_with_total(
+    spec: QuerySpec,
+    schema: Sequence[FieldSpec],
+    relation_sql: str,
+    search: SearchStrategy | None,
+    record_id_column: str | None,
+    row_id: str,
+) -> CompiledQuery | None:
+    checked = check_query(spec, schema)
+    context = make_context(spec)
+    printer = Printer("duckdb", context, search)
+    builder = _QueryBuilder(checked, printer, record_id_column)
+    if checked.is_aggregation or not checked.order:
+        return None
+    columns = builder.columns(context)
+    row = exp.column(exp.to_identifier(row_id))
+    keys = [builder.order_value(key) for key in checked.order]
+    matched = builder.filtered(
+        exp.select(
+            exp.alias_(row, PAGE_ROW, quoted=True),
+            *(exp.alias_(value, f"{PAGE_KEY}{i}", quoted=True) for i, value in enumerate(keys)),
+        )
+    )
+    if _indexed_rows(matched.args.get("where")) is not None:
+        return None  # the count reads only the index: cheaper than keeping every match
+    order = [
+        exp.Ordered(this=exp.column(exp.to_identifier(f"{PAGE_KEY}{i}", quoted=True)), desc=key.descending,
+                    nulls_first=False)
+        for i, key in enumerate(checked.order)
+    ] or [exp.Ordered(this=exp.column(exp.to_identifier(PAGE_ROW, quoted=True)))]  # fmt: skip
+    top = exp.select(exp.column(exp.to_identifier(PAGE_ROW, quoted=True))).from_(PAGE_MATCHED).order_by(*order)
+    top = top.limit(exp.Literal.number(int(spec.limit)), copy=False)
+    if spec.offset:
+        top = top.offset(exp.Literal.number(int(spec.offset)), copy=False)
+    total = exp.select(exp.Count(this=exp.Star())).from_(PAGE_MATCHED).subquery()
+    outputs = [
+        exp.alias_(builder.output_value(i, o), builder.sql_name(i, o), quoted=True)
+        for i, o in enumerate(checked.outputs)
+    ]
+    page = exp.select(*(outputs or [exp.Null()]), exp.alias_(total, PAGE_TOTAL, quoted=True))
+    page = page.from_(exp.Table(this=exp.to_identifier(RELATION_PLACEHOLDER, quoted=True)), copy=False)
+    page = page.where(exp.In(this=row.copy(), query=top.subquery()), copy=False)
+    final_order = [builder.order_term(key) for key in checked.order] or [exp.Ordered(this=row.copy())]
+    page = page.order_by(*final_order, copy=False).with_(PAGE_MATCHED, as_=matched, materialized=True, copy=False)
+    return CompiledQuery(
+        sql=_render(page, "duckdb", relation_sql),
+        params=printer.params,
+        columns=columns,
+        is_aggregation=False,
+        dialect="duckdb",
+        expression=page,
+        total_column=PAGE_TOTAL,
+    )
+
+
 def compile_count(
     spec: QuerySpec,
     schema: Sequence[FieldSpec],
@@ -171,29 +266,30 @@ class _CompiledCache:
 
     def __init__(self, size: int = 1024) -> None:
         self.size = size
-        self._entries: OrderedDict[tuple, CompiledQuery] = OrderedDict()
+        self._entries: OrderedDict[tuple, CompiledQuery | None] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get_or_build(self, key: tuple | None, build: Callable[[], CompiledQuery]) -> CompiledQuery:
+    def get_or_build(self, key: tuple | None, build: Callable[[], CompiledQuery | None]) -> CompiledQuery | None:
         if key is None:
             return build()
         with self._lock:
-            found = self._entries.get(key)
-            if found is not None:
+            found = self._entries.get(key, _MISSING)
+            if found is not _MISSING:
                 self._entries.move_to_end(key)
-        if found is None:
+        if found is _MISSING:
             found = build()
             with self._lock:
                 self._entries[key] = found
                 while len(self._entries) > self.size:
                     self._entries.popitem(last=False)
-        return dataclasses.replace(found, params=dict(found.params))
+        return None if found is None else dataclasses.replace(found, params=dict(found.params))
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
 
 
+_MISSING: Any = object()
 _COMPILED = _CompiledCache()
 
 
@@ -360,6 +456,14 @@ class _QueryBuilder:
                 value = self.printer.group_value(key.expr)
                 query = query.having(exp.Not(this=exp.Is(this=value, expression=exp.Null())), copy=False)
         return query
+
+    def order_value(self, key) -> exp.Expression:
+        """What an order key sorts by, as an expression (not an output alias)."""
+        if key.random_seed is not None:
+            return self.printer.random_order(key.random_seed, self.random_keys())
+        if key.output is not None:
+            return self.output_value(key.output, self.checked.outputs[key.output])
+        return self.printer.expr(key.expr)
 
     def order_term(self, key) -> exp.Expression:
         if key.random_seed is not None:
@@ -530,4 +634,12 @@ def _static_labels(resolved: dict, subject_kind: str, context: Context) -> list[
     return labels
 
 
-__all__ = ["RELATION_PLACEHOLDER", "CompiledQuery", "OutputColumn", "compile_count", "compile_query", "t"]
+__all__ = [
+    "RELATION_PLACEHOLDER",
+    "CompiledQuery",
+    "OutputColumn",
+    "compile_count",
+    "compile_page_with_total",
+    "compile_query",
+    "t",
+]

@@ -10,7 +10,7 @@ from datapolis.api.explore.params import RecordParams, RecordsParams, page_bound
 from datapolis.catalog.storage import get_store
 from datapolis.engine import FieldSpec
 from datapolis.engine.types import RECORD_ID_COLUMN, RECORD_TIMESTAMP_COLUMN
-from datapolis.odsql import CompiledQuery, compile_count, compile_query
+from datapolis.odsql import CompiledQuery, compile_count, compile_page_with_total, compile_query
 from datapolis.odsql.query import QuerySpec
 
 # Exposed as fields when a caller asks for links (the record's self link needs its id).
@@ -48,6 +48,11 @@ def query_records(
         return 0, []
     relation = access.relation()
     results: list[dict[str, Any]] = []
+    together = compile_page_with_total(spec, schema, relation) if limit > 0 else None
+    if together is not None:
+        rows = run(together)
+        if rows:  # an empty page has no row to carry the total
+            return int(rows[0][-1]), together.decode_rows(rows)
     if limit > 0:
         compiled = compile_query(spec, schema, relation)
         results = compiled.decode_rows(run(compiled))
