@@ -14,6 +14,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 DATASET_ID_VALIDATOR = RegexValidator(
     r"^[a-z0-9][a-z0-9_-]{0,99}$",
@@ -50,7 +51,7 @@ class UpdateFrequency(models.TextChoices):
     QUARTERLY = "quarterly", _("Quarterly")
     ANNUAL = "annual", _("Annual")
     IRREGULAR = "irregular", _("Irregular")
-    UNKNOWN = "unknown", _("Unknown")
+    UNKNOWN = "unknown", pgettext_lazy("update frequency", "Unknown")
 
 
 class Visibility(models.TextChoices):
