@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db.models import Count, F
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 
 from datapolis.access.policy import DatasetView, dataset_views, principal_from_request, visible_datasets_queryset
 from datapolis.api.explore import catalog as catalog_api
@@ -525,6 +526,14 @@ def _breaks(page: DatasetPage, spec: FieldSpec) -> list[float]:
 
 CHART_TYPES = ("bar", "line", "area", "point", "arc")
 AGGREGATIONS = ("count", "sum", "avg", "min", "max")
+# The y axis title in the page's language (the same words as the form's choices).
+AGGREGATION_TITLES = {
+    "count": gettext_lazy("Count of records"),
+    "sum": gettext_lazy("Sum"),
+    "avg": gettext_lazy("Average"),
+    "min": gettext_lazy("Minimum"),
+    "max": gettext_lazy("Maximum"),
+}
 TIME_UNITS = {"year": "yyyy", "month": "yyyy-MM", "day": "yyyy-MM-dd", "hour": "yyyy-MM-dd HH:00"}
 CHART_LIMIT = 1000
 TOP_CATEGORIES = 30
@@ -603,7 +612,9 @@ def chart(page: DatasetPage, options: ChartOptions) -> dict[str, Any]:
         ("timezone", TIMEZONE),
     ]
     url = page.api_url("records", params)
-    y_title = options.agg if options.agg == "count" else f"{options.agg} · {by_name[options.y].label}"
+    y_title = str(AGGREGATION_TITLES[options.agg])
+    if options.agg != "count":
+        y_title = f"{y_title} · {by_name[options.y].label}"
     spec = vega_lite_spec(options, url, x_title=x.label, y_title=y_title, temporal=temporal, unit=options.unit,
                           series_title=by_name[options.series].label if options.series else "")  # fmt: skip
     return {"api_url": url, "spec": spec, "spec_json": json.dumps(spec, ensure_ascii=False, indent=2)}

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django import template
-from django.utils.formats import number_format
+from django.utils.formats import get_format, number_format
+from django.utils.translation import get_language, to_locale
 
 register = template.Library()
 
@@ -36,6 +37,46 @@ def number(value) -> str:
         return number_format(int(value), use_l10n=True, force_grouping=True)
     except (TypeError, ValueError):
         return str(value)
+
+
+@register.filter
+def field_type(name: str) -> str:
+    """A field type in words, in the page's language, with its Explore API name: "whole number (int)"."""
+    from datapolis.backoffice.errors import TYPE_LABELS
+
+    return f"{TYPE_LABELS[name]} ({name})" if name in TYPE_LABELS else name
+
+
+@register.simple_tag
+def chart_locale() -> dict:
+    """The page language's number and date formats, as d3 locale definitions for Vega's axes and tooltips."""
+    from babel import Locale, dates
+
+    locale = Locale.parse(to_locale(get_language() or "en"))
+
+    def names(mapping, first: int = 0) -> list[str]:
+        keys = sorted(mapping)
+        return [str(mapping[key]) for key in keys[first:] + keys[:first]]
+
+    periods = locale.day_periods["format"]["abbreviated"]
+    sunday = 6  # d3 starts the week on Sunday; CLDR day names start on Monday (0)
+    return {
+        "number": {
+            "decimal": get_format("DECIMAL_SEPARATOR"),
+            "thousands": get_format("THOUSAND_SEPARATOR"),
+            "grouping": [get_format("NUMBER_GROUPING") or 3],
+        },
+        "time": {
+            "dateTime": get_format("DATETIME_INPUT_FORMATS")[0],
+            "date": get_format("DATE_INPUT_FORMATS")[0],
+            "time": get_format("TIME_INPUT_FORMATS")[0],
+            "periods": [str(periods["am"]), str(periods["pm"])],
+            "days": names(dates.get_day_names("wide", locale=locale), sunday),
+            "shortDays": names(dates.get_day_names("abbreviated", locale=locale), sunday),
+            "months": names(dates.get_month_names("wide", locale=locale)),
+            "shortMonths": names(dates.get_month_names("abbreviated", locale=locale)),
+        },
+    }
 
 
 @register.simple_tag

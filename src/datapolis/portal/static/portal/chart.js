@@ -6,7 +6,20 @@
   const spec = JSON.parse(document.getElementById(element.dataset.specId).textContent);
   // The spec reads the Explore API by a path: resolve it against this page's origin.
   spec.data.url = new URL(spec.data.url, window.location.origin).href;
-  vegaEmbed(element, spec, { actions: { export: true, source: false, compiled: false, editor: false }, renderer: "svg" })
+  // The actions menu and the axes (numbers, month and day names) speak the page's language.
+  const locale = JSON.parse(document.getElementById(element.dataset.localeId).textContent);
+  const options = {
+    actions: { export: true, source: false, compiled: false, editor: false },
+    renderer: "svg",
+    i18n: {
+      CLICK_TO_VIEW_ACTIONS: element.dataset.labelActions,
+      SVG_ACTION: element.dataset.labelSvg,
+      PNG_ACTION: element.dataset.labelPng,
+    },
+    formatLocale: locale.number,
+    timeFormatLocale: locale.time,
+  };
+  vegaEmbed(element, spec, options)
     .then(function (result) {
       element.querySelectorAll("details > summary").forEach(function (summary) {
         summary.setAttribute("aria-label", element.dataset.labelActions);

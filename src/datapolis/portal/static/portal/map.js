@@ -106,6 +106,18 @@ function popupHtml(feature) {
   return table;
 }
 
+// MapLibre's own labels (buttons, canvas), in the page's language.
+function uiStrings() {
+  const labels = container.dataset;
+  return {
+    "Map.Title": labels.labelMap,
+    "NavigationControl.ZoomIn": labels.labelZoomIn,
+    "NavigationControl.ZoomOut": labels.labelZoomOut,
+    "Popup.Close": labels.labelClose,
+    "AttributionControl.ToggleAttribution": labels.labelAttribution,
+  };
+}
+
 function start() {
   if (!webglAvailable()) {
     container.classList.add("map-message");
@@ -113,7 +125,7 @@ function start() {
     container.dataset.state = "no-webgl";
     return;
   }
-  const options = { container, style: config.basemap || style(), attributionControl: { compact: true } };
+  const options = { container, style: config.basemap || style(), attributionControl: { compact: true }, locale: uiStrings() };
   if (config.bounds) options.bounds = config.bounds;
   options.fitBoundsOptions = { padding: 30, maxZoom: 15 };
   const map = new Map(options);
