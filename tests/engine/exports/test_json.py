@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from datetime import UTC
 
+import pytest
+
+from datapolis.engine.exports import ExportColumn, export_query
 from tests.engine.exports.conftest import DEPARTEMENT_COLUMNS, NO2_COLUMNS, VELIB_COLUMNS, run_export
 
 
@@ -49,3 +52,25 @@ def test_jsonl_has_one_record_per_line(con, temp_dir, velib):
     assert stream.filename_suffix == ".jsonl"
     records = [json.loads(line) for line in lines.decode().splitlines()]
     assert records == json.loads(array)
+
+
+def strict_json(text: str):
+    """json.loads refusing NaN and Infinity, which are not JSON."""
+
+    def refuse(name: str):
+        raise ValueError(f"{name} is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "jsonld"])
+def test_non_finite_doubles_are_null_so_the_json_stays_valid(con, temp_dir, fmt):
+    sql = "SELECT CAST(v AS DOUBLE) AS v FROM (VALUES ('nan'), ('inf'), ('-inf'), ('1.5')) AS t(v)"
+    columns = [ExportColumn("v", "V", "double")]
+    text = b"".join(export_query(con, sql, None, columns, fmt, temp_dir=temp_dir)).decode()
+    if fmt == "jsonl":
+        records = [strict_json(line) for line in text.splitlines()]
+    else:
+        document = strict_json(text)
+        records = document["@graph"] if fmt == "jsonld" else document
+    assert [record.get("v") for record in records] == [None, None, None, 1.5]

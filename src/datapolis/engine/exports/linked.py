@@ -14,7 +14,7 @@ from pathlib import Path
 from datapolis.engine.exports.columns import ExportColumn, xml_names
 from datapolis.engine.exports.request import RAW_LINES, ExportRequest
 from datapolis.engine.exports.stream import Output
-from datapolis.engine.exports.values import geometry, iso_datetime, ref, xml_text
+from datapolis.engine.exports.values import finite_or_null, geometry, iso_datetime, ref, xml_text
 from datapolis.engine.sql import quote_identifier, quote_literal
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -131,8 +131,11 @@ def build_jsonld(request: ExportRequest, folder: Path) -> Output:
         datatype = DATATYPES.get(column.type)
         if datatype and column.type not in {"int", "double", "boolean"}:
             context[name] = {"@type": datatype}
-        native = column.multivalued or column.type in {"text", "int", "double", "boolean"}
-        value = ref(column) if native else lexical_value(column, request)
+        native = column.multivalued or column.type in {"text", "int", "boolean"}
+        if column.type == "double":
+            value = finite_or_null(ref(column))
+        else:
+            value = ref(column) if native else lexical_value(column, request)
         projection.append(f"{value} AS {quote_identifier(name)}")
     prefix = json.dumps({"@context": context}, ensure_ascii=False, separators=(",", ":"))[:-1] + ',"@graph":'
     path = folder / "export.jsonld"

@@ -121,6 +121,8 @@ def text_value(column: ExportColumn, options: ExportOptions) -> str:
 def json_value(column: ExportColumn, options: ExportOptions) -> str:
     """The value as the Explore API serialises it in records."""
     expr = ref(column)
+    if column.type == "double":
+        return finite_or_null(expr)
     if column.type == "datetime":
         return iso_datetime(expr, options)
     if column.type == "geo_point_2d":
@@ -132,6 +134,11 @@ def json_value(column: ExportColumn, options: ExportOptions) -> str:
         )
         return f"CASE WHEN {expr} IS NULL THEN NULL ELSE {feature} END"
     return expr
+
+
+def finite_or_null(expr: str) -> str:
+    """JSON has no NaN or Infinity: DuckDB would write them bare, making the file invalid."""
+    return f"CASE WHEN isfinite({expr}) THEN {expr} END"
 
 
 def native_value(column: ExportColumn, options: ExportOptions) -> str:
