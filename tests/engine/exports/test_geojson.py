@@ -1,4 +1,4 @@
-"""GeoJSON exports: a FeatureCollection, geometry from the first geo field, the rest in properties."""
+"""GeoJSON exports: a FeatureCollection, geometry from the first shape (else point) field, the rest in properties."""
 
 from __future__ import annotations
 
@@ -32,12 +32,13 @@ def test_shapes_keep_their_geometry(con, temp_dir, departements):
         assert feature["properties"] == {"code": code, "nom": nom}
 
 
-def test_geometry_comes_from_the_first_geo_field(con, temp_dir, georef):
+def test_a_shape_is_the_geometry_and_its_centre_point_a_property(con, temp_dir, georef, georef_json):
     _, data = run_export(con, temp_dir, georef, GEOREF_COLUMNS, "geojson")
-    feature = json.loads(data)["features"][0]
-    assert feature["geometry"]["type"] == "Point"  # geo_point_2d comes first
-    assert feature["properties"]["geo_shape"]["type"] == "Feature"  # the other geo field, as in JSON
-    assert feature["properties"]["reg_code"] == ["76"]
+    features = json.loads(data)["features"]
+    source = json.loads(georef_json.read_text())
+    assert [f["geometry"] for f in features] == [record["geo_shape"]["geometry"] for record in source]
+    assert features[0]["properties"]["geo_point_2d"] == source[0]["geo_point_2d"]  # as in JSON
+    assert features[0]["properties"]["reg_code"] == source[0]["reg_code"]
 
 
 def test_a_lone_geo_field_gives_empty_properties(con, temp_dir, departements):

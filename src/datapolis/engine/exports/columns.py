@@ -31,9 +31,15 @@ class ExportColumn:
         return self.type in GEO_TYPES
 
 
-def first_geo_column(columns: Sequence[ExportColumn]) -> ExportColumn | None:
-    """The column geo formats take their geometry from: the first geo field."""
-    return next((column for column in columns if column.is_geo), None)
+def geometry_column(columns: Sequence[ExportColumn]) -> ExportColumn | None:
+    """The column geo formats take their geometry from: the first shape, else the first point.
+
+    Datasets often carry both a shape and its centre point (as Opendatasoft's exports
+    do); the shape is the feature's geometry, the point one of its properties.
+    """
+    shapes = (column for column in columns if column.type == "geo_shape")
+    points = (column for column in columns if column.is_geo)
+    return next(shapes, None) or next(points, None)
 
 
 def unique_names(names: Iterable[str], numbering: str = " ({n})") -> list[str]:

@@ -1,6 +1,6 @@
 """Geographic formats: shp, fgb and kml through GDAL (spatial extension), gpx as text lines.
 
-The geometry comes from the first geo field; every other field is an attribute, geo
+The geometry comes from the first shape field, else the first point field; every other field is an attribute, geo
 fields among them as text ("lat, lon" or GeoJSON). Datetimes are ISO 8601 text in the
 requested timezone, since Shapefile and KML have no zoned datetime type.
 """

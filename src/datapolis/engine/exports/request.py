@@ -9,7 +9,7 @@ from typing import Any
 
 import duckdb
 
-from datapolis.engine.exports.columns import ExportColumn, first_geo_column
+from datapolis.engine.exports.columns import ExportColumn, geometry_column
 from datapolis.engine.exports.options import WGS84, ExportError, ExportOptions
 from datapolis.engine.exports.stream import Writer
 from datapolis.engine.exports.values import bind_option_variables, source
@@ -30,7 +30,7 @@ class ExportRequest:
 
     @property
     def geo_column(self) -> ExportColumn:
-        column = first_geo_column(self.columns)
+        column = geometry_column(self.columns)
         if column is None:
             raise ExportError("this format needs a geo_point_2d or geo_shape field")
         return column

@@ -76,7 +76,7 @@ def build_jsonl(request: ExportRequest, folder: Path) -> Output:
 
 
 def build_geojson(request: ExportRequest, folder: Path) -> Output:
-    """A FeatureCollection: geometry from the first geo field, every other field in properties."""
+    """A FeatureCollection: geometry from the first shape (else point) field, other fields in properties."""
     options = request.options
     geo = request.geo_column
     others = [column for column in request.columns if column is not geo]
