@@ -15,7 +15,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopFutureHandlers, StopUpload
-from django.utils.translation import gettext_noop
+from django.utils.formats import number_format
+from django.utils.translation import gettext, gettext_noop
 
 from datapolis.ingest import IngestError, ReadOptions, detect_format
 
@@ -98,10 +99,12 @@ def check_format(path: Path, original_name: str) -> str:
 
 
 def human_size(size: int) -> str:
+    """A size in the agent's language: "2.1 GB", "2,1 Go"."""
+    units = (gettext("%(size)s B"), gettext("%(size)s KB"), gettext("%(size)s MB"), gettext("%(size)s GB"))
     value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1000 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+    for index, unit in enumerate(units):
+        if value < 1000 or index == len(units) - 1:
+            return unit % {"size": number_format(value, 0 if index == 0 else 1)}
         value /= 1000
     raise AssertionError("unreachable")
 

@@ -10,6 +10,14 @@ def get_item(mapping, key):
 
 
 @register.filter
+def type_label(name: str) -> str:
+    """A field type in words, in the agent's language ("int" -> "whole number")."""
+    from datapolis.backoffice.errors import TYPE_LABELS
+
+    return str(TYPE_LABELS.get(name, name))
+
+
+@register.filter
 def action_label(action: str) -> str:
     """The readable name of an audit action."""
     from datapolis.backoffice.services import Action
