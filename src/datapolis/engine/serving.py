@@ -100,12 +100,20 @@ class ServingCache:
         con.execute(f"ATTACH {quote_literal(str(partial))} AS {alias}")
         try:
             con.execute(f"CREATE TABLE {alias}.{SERVING_TABLE} AS SELECT * FROM {relation_sql}")
-            search_index.build(con, alias, SERVING_TABLE)
+            self._build_index(con, alias, dataset_id)
         finally:
             con.execute(f"DETACH {alias}")
         os.replace(partial, target)
         self._remove_superseded(dataset_id, snapshot_id)
         return target
+
+    @staticmethod
+    def _build_index(con: duckdb.DuckDBPyConnection, alias: str, dataset_id: str) -> None:
+        """The word index; without it (it failed) the copy still serves, and searches scan."""
+        try:
+            search_index.build(con, alias, SERVING_TABLE)
+        except duckdb.Error:
+            logger.exception("no word index for %s: full-text searches will scan its rows", dataset_id)
 
     def build_in_background(self, connect, dataset_id: str, snapshot_id: int, relation_sql: str) -> None:
         key = f"{dataset_id}\0{snapshot_id}"

@@ -264,7 +264,7 @@ class _CompiledCache:
     new text), the dialect and the search strategy; queries reading the clock (`now()`)
     are not cached. Hits are copies, so callers may change their params."""
 
-    def __init__(self, size: int = 1024) -> None:
+    def __init__(self, size: int = 256) -> None:  # about 40 KB an entry
         self.size = size
         self._entries: OrderedDict[tuple, CompiledQuery | None] = OrderedDict()
         self._lock = threading.Lock()
