@@ -367,11 +367,18 @@ def stop(process: subprocess.Popen) -> None:
 
 
 class Client:
-    """One persistent HTTP/1.1 connection, as an API client keeps."""
+    """One persistent HTTP/1.1 connection, as an API client keeps, to a server we started."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, server: subprocess.Popen) -> None:
         self.port = port
+        self.server = server
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=3600)
+
+    def server_cpu(self) -> float:
+        """CPU seconds used so far by the server and its child processes (Granian's worker).
+
+        Work per request, which the machine's load changes far less than latency."""
+        return sum(_cpu_seconds(pid) for pid in _process_tree(self.server.pid))
 
     def reconnect(self) -> None:
         self.connection.close()
@@ -401,12 +408,30 @@ class Client:
         return response.status, time.perf_counter() - started, size
 
 
+def _process_tree(pid: int) -> list[int]:
+    pids = [pid]
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        children = (task / "children").read_text().split() if (task / "children").exists() else []
+        for child in children:
+            pids.extend(_process_tree(int(child)))
+    return pids
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass
 class Result:
     seconds: float  # median latency, or for exports the time of the median run
     megabytes: float = 0.0  # exports: bytes read
     samples: int = 0
     note: str = ""
+    cpu: float = 0.0  # the server's CPU seconds per request (all its processes and threads)
 
     @property
     def rate(self) -> float:
@@ -420,9 +445,11 @@ def latency_samples(client: Client, path: str, repeat: int, budget: float, warmu
             raise RuntimeError(f"GET {path} answered {status}: {body[:300]!r}")
     samples: list[float] = []
     started = time.perf_counter()
+    cpu_before = client.server_cpu()
     while len(samples) < repeat and (len(samples) < 3 or time.perf_counter() - started < budget):
         samples.append(client.get(path)[1])
-    return Result(statistics.median(samples), samples=len(samples))
+    cpu = (client.server_cpu() - cpu_before) / len(samples)
+    return Result(statistics.median(samples), samples=len(samples), cpu=cpu)
 
 
 def export_samples(client: Client, path: str, repeat: int, budget: float) -> Result:
@@ -506,6 +533,9 @@ def print_table(rows: int, results: list[tuple[Line, Result, Result | None]]) ->
         csv_megabytes = csv_equivalent(results)
         verdict = "pass" if passes(line, mine, reference, csv_megabytes) else "FAIL"
         notes = [f"n={mine.samples}/{reference.samples if reference else 0}"]
+        if not line.export:
+            theirs_cpu = f"{reference.cpu * 1000:.1f}" if reference else "n/a"
+            notes.append(f"CPU/request {mine.cpu * 1000:.1f}/{theirs_cpu} ms")
         if line.export:
             notes.append(f"{mine.megabytes:.0f} MB")
         if line.key == "f" and csv_megabytes:
@@ -549,7 +579,7 @@ def bench_size(rows: int, workdir: Path, threads: int, only: set[str], prepare_o
     datapolis, our_port = start_datapolis(home, threads)
     datasette, their_port = start_datasette(database)
     try:
-        ours, theirs = Client(our_port), Client(their_port)
+        ours, theirs = Client(our_port, datapolis), Client(their_port, datasette)
         print(f"\n{rows:,} rows — {load_average()} before measuring")
         check_same_rows(ours, theirs, rows)
         results = run_lines(rows, ours, theirs, only)
