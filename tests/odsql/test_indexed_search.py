@@ -141,16 +141,27 @@ def test_texts_outside_the_index_fall_back_to_the_scan(velib_indexed):
     # The technical _id is text but not indexed: the predicate ORs the index with a scan of _id.
     schema = [*velib_indexed.schema, FieldSpec("_id", "Id", "text")]
     ids = velib_indexed.con.execute(f"SELECT _id FROM {velib_indexed.relation} ORDER BY _id LIMIT 3").fetchall()
-    for where in [f'"{ids[0][0]}"', '"gare"', f'search("{ids[1][0]}")', f'suggest("{ids[2][0]}")']:
+    run = velib_indexed.con.execute
+    mixed = [f'search(name, _id, "{ids[0][0]}")', 'search(name, _id, "gare")', f'suggest(id, _id, "{ids[2][0]}")']
+    for where in [*mixed, 'lower(name) like "gare"']:
         scanned = compile_query(QuerySpec(where=where, select="id"), schema, velib_indexed.relation)
         indexed = compile_query(
             QuerySpec(where=where, select="id"), schema, velib_indexed.relation, search=velib_indexed.index.search()
         )
-        run = velib_indexed.con.execute
-        assert sorted(run(indexed.sql, indexed.params).fetchall()) == sorted(
-            run(scanned.sql, scanned.params).fetchall()
-        )
-        assert "search_postings" in indexed.sql and "regexp_split_to_array" in indexed.sql.lower()
+        found = sorted(run(indexed.sql, indexed.params).fetchall())
+        assert found == sorted(run(scanned.sql, scanned.params).fetchall()) and found
+        assert ("search_postings" in indexed.sql) == (where in mixed)
+        assert "regexp_split_to_array" in indexed.sql.lower()
+
+
+def test_full_text_does_not_read_the_record_id(velib_indexed):
+    schema = [*velib_indexed.schema, FieldSpec("_id", "Id", "text")]
+    (record_id,) = velib_indexed.con.execute(f"SELECT _id FROM {velib_indexed.relation} LIMIT 1").fetchone()
+    bare = compile_query(QuerySpec(where=f'"{record_id}"'), schema, velib_indexed.relation)
+    named = compile_query(QuerySpec(where=f'search(_id, "{record_id}")'), schema, velib_indexed.relation)
+    run = velib_indexed.con.execute
+    assert run(bare.sql, bare.params).fetchall() == []
+    assert run(named.sql, named.params).fetchall()  # named, it is searched
 
 
 SUBSIDY_QUERIES = [

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from datapolis.engine.types import FieldSpec
+from datapolis.engine.types import RECORD_ID_COLUMN, FieldSpec
 from datapolis.odsql import ast
 from datapolis.odsql import types as t
 from datapolis.odsql.dateformat import parse_pattern
@@ -58,7 +58,8 @@ class Schema:
         return found
 
     def text_fields(self) -> list[FieldSpec]:
-        return [f for f in self.fields if f.type == "text"]
+        """The fields full-text search reads: text fields, not the technical record id."""
+        return [f for f in self.fields if f.type == "text" and f.name != RECORD_ID_COLUMN]
 
 
 def field_type(spec: FieldSpec) -> t.ValueType:
