@@ -1,7 +1,8 @@
 """Facets: the values of chosen fields with their counts, under the current filters (§3.8).
 
 Each facet is computed with an ODSQL group_by, so the caller's row filters and visible
-fields apply exactly as they do to records. Semantics:
+fields apply exactly as they do to records; the plain facets counted under the request's
+own filters share one scan (`compile_facet_counts`, GROUPING SETS). Semantics:
 
 - refined values are marked `refined`; other values `displayed`. A conjunctive facet (the
   default) is counted under every refine, so only its refined values remain; a disjunctive
@@ -24,6 +25,7 @@ from datapolis.api.explore.errors import ApiError
 from datapolis.engine import FieldSpec
 from datapolis.odsql import ODSQLError, QuerySpec, compile_query, parse_select
 from datapolis.odsql import ast as odsql_ast
+from datapolis.odsql.compiler import FacetCount, compile_facet_counts
 
 DEFAULT_FACET_LIMIT = 100
 DATE_TYPES = {"date", "datetime"}
@@ -90,15 +92,40 @@ def compute_facets(request: FacetRequest, facets: Sequence[Facet]) -> list[dict[
     request = replace(request, schema=_with_facet_options(request.schema, facets))
     by_name = {spec.name: spec for spec in request.schema}
     visible = request.base.visible_fields
-    results = []
     for facet in facets:
         spec = by_name.get(facet.name)
         if spec is None or (visible is not None and facet.name not in visible):
             raise ApiError(f"Unknown field in facet: {facet.name}", error_code="ODSQLError")
         if spec.type in {"geo_point_2d", "geo_shape"}:
             raise ApiError(f"Facets are not available on the geographic field {facet.name}", error_code="ODSQLError")
-        results.append({"name": facet.name, "facets": _facet_values(request, facet, spec)})
-    return results
+    counted = _counted_together(request, facets, by_name)
+    return [
+        {"name": facet.name, "facets": _facet_values(request, facet, by_name[facet.name], counted.get(facet.name))}
+        for facet in facets
+    ]
+
+
+def _counted_together(
+    request: FacetRequest, facets: Sequence[Facet], by_name: dict[str, FieldSpec]
+) -> dict[str, list[tuple[Any, int]]]:
+    """The values of the plain facets counted under the request's own filters, in one scan."""
+    together: dict[str, Facet] = {}
+    for facet in facets:
+        spec = by_name[facet.name]
+        disjunctive = facet.disjunctive if facet.disjunctive is not None else "disjunctive" in spec.annotations
+        own_refines = any(name == facet.name for name, _ in request.base.refine)
+        if spec.type in DATE_TYPES or "multivalued" in spec.annotations or (disjunctive and own_refines):
+            continue
+        together.setdefault(facet.name, facet)
+    if len(together) < 2:
+        return {}
+    counts = [FacetCount(f.name, f.sort or "-count", f.limit) for f in together.values()]
+    compiled = compile_facet_counts(request.base, request.schema, request.relation, counts)
+    values: dict[str, list[tuple[Any, int]]] = {name: [] for name in together}
+    for row in request.run(compiled.sql, compiled.params):
+        index = int(row[0])
+        values[counts[index].field].append((row[1 + index], int(row[-1])))
+    return values
 
 
 def _with_facet_options(schema: Sequence[FieldSpec], facets: Sequence[Facet]) -> list[FieldSpec]:
@@ -124,14 +151,18 @@ def default_facets(schema: Sequence[FieldSpec], visible: frozenset[str] | None) 
     ]
 
 
-def _facet_values(request: FacetRequest, facet: Facet, spec: FieldSpec) -> list[dict[str, Any]]:
+def _facet_values(
+    request: FacetRequest, facet: Facet, spec: FieldSpec, counted: list[tuple[Any, int]] | None = None
+) -> list[dict[str, Any]]:
     refined = [value for name, value in request.base.refine if name == facet.name]
     excluded = [value for name, value in request.base.exclude if name == facet.name]
     disjunctive = facet.disjunctive if facet.disjunctive is not None else "disjunctive" in spec.annotations
     base = request.base
     if disjunctive and spec.type not in DATE_TYPES:
         base = replace(base, refine=[pair for pair in base.refine if pair[0] != facet.name])
-    if spec.type in DATE_TYPES:
+    if counted is not None:
+        values = [_entry(_text(value), _text(value), count, set(refined)) for value, count in counted]
+    elif spec.type in DATE_TYPES:
         values = _date_level(request, base, facet, [], refined, keep_own_refines=not disjunctive)
     else:
         values = _plain_values(request, base, facet, spec, set(refined))
