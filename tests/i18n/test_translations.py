@@ -4,6 +4,10 @@ The catalogs are `src/datapolis/<app>/locale/fr/LC_MESSAGES/django.po` for the D
 and `src/datapolis/locale/...` for the plain packages (ingest, settings...). The install
 step compiles them; the `compiled` fixture compiles again any `.mo` older than its `.po`
 (a catalog edited since), so the pages below render with the catalogs of the work tree.
+
+New strings: from each app folder `django-admin makemessages -l fr --no-obsolete --no-wrap
+--settings=datapolis.settings`, and from src/datapolis the same with `-i access -i portals -i portal
+-i backoffice -i catalog -i jobs` (the plain packages' catalog); translate, then `compilemessages`.
 """
 
 from __future__ import annotations
@@ -149,7 +153,7 @@ def test_the_catalogs_hold_every_string_of_the_code(tmp_path: Path):
         found = {(entry.msgctxt, entry.msgid) for entry in polib.pofile(str(copy / path.relative_to(SOURCE)))}
         if found - committed:
             missing[catalog_id(path)] = sorted(found - committed, key=str)
-    assert missing == {}, "run makemessages (see the README) and translate the new strings"
+    assert missing == {}, "run makemessages (see this module's docstring) and translate the new strings"
 
 
 # -- The pages -----------------------------------------------------------------------------
