@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db.models import Count, F
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from datapolis.access.policy import DatasetView, dataset_views, principal_from_request, visible_datasets_queryset
 from datapolis.api.explore import catalog as catalog_api
@@ -617,6 +617,12 @@ def chart(page: DatasetPage, options: ChartOptions) -> dict[str, Any]:
         y_title = f"{y_title} · {by_name[options.y].label}"
     spec = vega_lite_spec(options, url, x_title=x.label, y_title=y_title, temporal=temporal, unit=options.unit,
                           series_title=by_name[options.series].label if options.series else "")  # fmt: skip
+    # What screen readers announce for the chart and its axes (Vega's own words are English).
+    spec = {"description": gettext("Chart of %(title)s") % {"title": page.dataset.title}, **spec}
+    for channel in ("x", "y"):
+        if channel in spec["encoding"]:
+            encoding = spec["encoding"][channel]
+            spec["encoding"][channel] = {**encoding, "axis": {"description": encoding["title"]}}
     return {"api_url": url, "spec": spec, "spec_json": json.dumps(spec, ensure_ascii=False, indent=2)}
 
 
