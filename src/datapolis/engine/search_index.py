@@ -62,12 +62,12 @@ def shadows_row_id(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     return any(str(row[0]).lower() == ROW_COLUMN for row in con.execute(f"DESCRIBE {table}").fetchall())
 
 
-def indexable_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    """The text columns of `table` worth indexing; none if a column shadows `rowid`."""
+def indexable_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
+    """The text columns of `table` worth indexing, with their types; none if a column shadows `rowid`."""
     if shadows_row_id(con, table):
         return []  # the postings' row ids could not be matched: no index, queries scan
     described = con.execute(f"DESCRIBE {table}").fetchall()
-    return [str(name) for name, kind, *_ in described if kind in TEXT_TYPES and name != RECORD_ID_COLUMN]
+    return [(str(name), str(kind)) for name, kind, *_ in described if kind in TEXT_TYPES and name != RECORD_ID_COLUMN]
 
 
 def build(con: duckdb.DuckDBPyConnection, database: str, table: str = "data") -> SearchIndex | None:
@@ -81,9 +81,9 @@ def build(con: duckdb.DuckDBPyConnection, database: str, table: str = "data") ->
     words, normalise = word_sql()
     tokens = "search_tokens_" + "".join(ch if ch.isalnum() else "_" for ch in database)
     per_column = [
-        f"SELECT rowid AS row_id, CAST({number} AS UTINYINT) AS col, "
+        f"SELECT rowid AS row_id, CAST({number} AS USMALLINT) AS col, "
         f"unnest(list_distinct({words.replace(':text', _text(name, kind))})) AS word FROM {source}"
-        for number, (name, kind) in enumerate(_typed(con, source, columns))
+        for number, (name, kind) in enumerate(columns)
     ]
     target = quote_identifier(database)
     con.execute(f"CREATE TEMP TABLE {tokens} AS SELECT * FROM ({' UNION ALL '.join(per_column)}) WHERE word <> ''")
@@ -101,14 +101,9 @@ def build(con: duckdb.DuckDBPyConnection, database: str, table: str = "data") ->
         )
     finally:
         con.execute(f"DROP TABLE IF EXISTS {tokens}")
-    values = ", ".join(f"({number}, {quote_literal(name)})" for number, name in enumerate(columns))
+    values = ", ".join(f"({number}, {quote_literal(name)})" for number, (name, _) in enumerate(columns))
     con.execute(f"CREATE TABLE {target}.{COLUMNS_TABLE} AS SELECT * FROM (VALUES {values}) AS t(col, name)")
-    return SearchIndex(database, MappingProxyType({name: number for number, name in enumerate(columns)}))
-
-
-def _typed(con: duckdb.DuckDBPyConnection, source: str, columns: list[str]) -> list[tuple[str, str]]:
-    kinds = {str(row[0]): str(row[1]) for row in con.execute(f"DESCRIBE {source}").fetchall()}
-    return [(name, kinds[name]) for name in columns]
+    return SearchIndex(database, MappingProxyType({name: number for number, (name, _) in enumerate(columns)}))
 
 
 def _text(name: str, kind: str) -> str:
