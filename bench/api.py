@@ -3,6 +3,8 @@
     .venv/bin/python bench/api.py                  # 1M and 10M rows
     .venv/bin/python bench/api.py --quick          # 1M rows only
     .venv/bin/python bench/api.py --workdir DIR    # keep generated files and instances in DIR, reuse them
+    .venv/bin/python bench/api.py --workdir DIR --prepare-only   # only build the data (run when busy)
+    .venv/bin/python bench/api.py --quick --only ad                 # only some lines
 
 For each size: a GeoParquet file of realistic rows (French commune names with accents,
 INSEE codes, departments, categories, French free text, ints, doubles, dates, datetimes,
@@ -14,7 +16,9 @@ user would create (one per filtered, sorted or faceted column) and an FTS5 index
 
 Each line sends the equivalent HTTP requests to both servers from this process, over
 one persistent connection each, interleaved so both see the same machine load: warm-up,
-then the median latency of the repeats. Exports are read to the end (Datasette's, capped
+then the median latency of the repeats, with each server's CPU time per request (read
+from /proc: the work done, which the machine's load changes far less than the latency).
+Exports are read to the end (Datasette's, capped
 in time: its rate is bytes read over seconds spent). Ratios are Datasette's time over ours
 (latency) and ours over Datasette's (throughput): above 1 means faster than Datasette.
 Datasette tools are bench-only: `pip install -e '.[bench]'`.
