@@ -76,3 +76,33 @@ def test_delete_removes_the_copies(lake_location: LakeLocation, tmp_path: Path) 
     store.delete("numbers")
     assert not store.serving.is_built("numbers", version.snapshot_id)
     store.close()
+
+
+def test_an_evicted_copy_stays_readable_until_its_grace_period_ends(
+    lake_location: LakeLocation, tmp_path: Path
+) -> None:
+    cache = ServingCache(tmp_path / "serving", max_attached=1, detach_grace_seconds=0.2)
+    store = Store(lake_location, serving=cache)
+    first = store.publish("first", numbers(3000))
+    second = store.publish("second", numbers(10))
+    old = store.serving_relation_sql("first", first.snapshot_id)
+    reading = store.cursor().cursor().execute(f"SELECT n FROM {old} ORDER BY n")  # an export's own cursor
+    store.serving_relation_sql("second", second.snapshot_id)  # evicts the first copy
+
+    assert reading.fetchmany(5) == [(0,), (1,), (2,), (3,), (4,)]
+    assert total(store, old) == (3000, sum(range(3000)))
+
+    def attached() -> set[str]:
+        rows = store.cursor().execute("SELECT database_name FROM duckdb_databases()").fetchall()
+        return {name for (name,) in rows if name.startswith("serving_")}
+
+    assert len(attached()) == 2  # the evicted copy waits out its grace period
+    time.sleep(0.3)
+    store.serving_relation_sql("first", first.snapshot_id)  # back in use; the second is evicted
+    store.serving_relation_sql("second", second.snapshot_id)  # the first evicted long ago: detached now
+    assert total(store, store.serving_relation_sql("second", second.snapshot_id)) == (10, 45)
+    assert len(attached()) == 2
+    time.sleep(0.3)
+    store.serving_relation_sql("second", second.snapshot_id)
+    assert attached() == {store.serving_relation_sql("second", second.snapshot_id).split(".")[0].strip('"')}
+    store.close()

@@ -24,7 +24,8 @@ import logging
 import os
 import re
 import threading
-from collections import OrderedDict
+import time
+from collections import OrderedDict, deque
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -67,10 +68,12 @@ class RelationSQL(str):
 
 
 class ServingCache:
-    def __init__(self, directory: Path, *, max_attached: int = 256) -> None:
+    def __init__(self, directory: Path, *, max_attached: int = 256, detach_grace_seconds: float = 3600) -> None:
         self.directory = directory
         self.directory.mkdir(parents=True, exist_ok=True)
         self.max_attached = max_attached
+        self.detach_grace_seconds = detach_grace_seconds
+        self._retired: deque[tuple[float, str, tuple[str, RelationSQL]]] = deque()  # (evicted at, file, attached)
         self._attached: OrderedDict[str, tuple[str, RelationSQL]] = OrderedDict()  # file -> (database, relation)
         self._building: set[str] = set()
         self._lock = threading.Lock()
@@ -156,22 +159,48 @@ class ServingCache:
         """The table of the serving copy, attached to `con`'s database, or None if not built."""
         path = self.path_for(dataset_id, snapshot_id)
         with self._lock:
-            attached = self._attached.get(path.name)
-            if attached is not None:
-                self._attached.move_to_end(path.name)
-                return attached[1]
-            if not path.exists():
+            attached = self._attached.pop(path.name, None) or self._revive(path.name) or self._attach(con, path)
+            if attached is None:
                 return None
-            name = f"serving_{path.name.removesuffix('.duckdb').replace('.', '_')}"
-            try:
-                con.execute(f"ATTACH {quote_literal(str(path))} AS {quote_identifier(name)} (READ_ONLY)")
-            except duckdb.IOException:
-                return None  # removed by a newer publication between the check and the attach
-            table = f"{quote_identifier(name)}.{SERVING_TABLE}"
-            row_id = None if search_index.shadows_row_id(con, table) else search_index.ROW_COLUMN
-            relation = RelationSQL(table, search_index.load(con, name), row_id)
-            self._attached[path.name] = (name, relation)
+            self._attached[path.name] = attached  # most recently used last
             while len(self._attached) > self.max_attached:
-                _, (oldest, _) = self._attached.popitem(last=False)
-                con.execute(f"DETACH {quote_identifier(oldest)}")
-            return relation
+                file, evicted = self._attached.popitem(last=False)
+                self._retired.append((time.monotonic(), file, evicted))
+            self._detach_retired(con)
+            return attached[1]
+
+    def _attach(self, con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, RelationSQL] | None:
+        if not path.exists():
+            return None
+        name = f"serving_{path.name.removesuffix('.duckdb').replace('.', '_')}"
+        try:
+            con.execute(f"ATTACH {quote_literal(str(path))} AS {quote_identifier(name)} (READ_ONLY)")
+        except duckdb.IOException:
+            return None  # removed by a newer publication between the check and the attach
+        table = f"{quote_identifier(name)}.{SERVING_TABLE}"
+        row_id = None if search_index.shadows_row_id(con, table) else search_index.ROW_COLUMN
+        return name, RelationSQL(table, search_index.load(con, name), row_id)
+
+    def _revive(self, file: str) -> tuple[str, RelationSQL] | None:
+        """A copy evicted but not yet detached is used again as it is."""
+        for entry in self._retired:
+            if entry[1] == file:
+                self._retired.remove(entry)
+                return entry[2]
+        return None
+
+    def _detach_retired(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Detach copies evicted long enough ago that no query or export still reads them.
+
+        A copy leaves the recently used set while a long export may still stream from it;
+        detaching it then would break that export, so it waits out a grace period first.
+        """
+        now = time.monotonic()
+        while self._retired and now - self._retired[0][0] > self.detach_grace_seconds:
+            _, file, (name, relation) = self._retired.popleft()
+            try:
+                con.execute(f"DETACH {quote_identifier(name)}")
+            except duckdb.Error:
+                logger.warning("serving copy %s still in use; detaching it later", name)
+                self._retired.append((now, file, (name, relation)))
+                break
