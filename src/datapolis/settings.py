@@ -113,6 +113,10 @@ STATIC_ROOT = CONFIG.home / "static"
 MEDIA_ROOT = CONFIG.uploads_dir
 MEDIA_URL = "/media/"
 
+# DuckDB memory of an ingestion (it spills to disk beyond): 768MB keeps a 500 MB CSV's
+# import under 1 GB of resident memory at full speed (bench/ingest.py).
+DATAPOLIS_INGEST_MEMORY_LIMIT = os.environ.get("DATAPOLIS_INGEST_MEMORY_LIMIT", "768MB")
+
 # Uploads: files above this size are refused before they reach a reader.
 DATAPOLIS_MAX_UPLOAD_BYTES = 2 * 1024**3
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024**2

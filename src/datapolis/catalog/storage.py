@@ -27,7 +27,7 @@ def get_store() -> Store:
         if _store is None:
             _store = Store(
                 lake_location(),
-                memory_limit=getattr(settings, "DATAPOLIS_ENGINE_MEMORY_LIMIT", None),
+                memory_limit=settings.DATAPOLIS_INGEST_MEMORY_LIMIT,
                 serving=ServingCache(settings.CONFIG.home / "serving"),
             )
         return _store

@@ -105,7 +105,11 @@ class Store:
     # -- connections -------------------------------------------------------------
 
     def connect(self) -> duckdb.DuckDBPyConnection:
-        """A new, private connection (for ingestion and other long operations)."""
+        """A new, private connection (for ingestion and other long operations).
+
+        `memory_limit` bounds these: an ingestion spills to disk rather than growing
+        without end. Queries share the process-wide connection, which DuckDB sizes itself.
+        """
         return open_connection(self.location, memory_limit=self.memory_limit)
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
@@ -114,7 +118,7 @@ class Store:
         if cursor is None:
             with self._lock:
                 if self._shared is None:
-                    self._shared = self.connect()
+                    self._shared = open_connection(self.location)
                 cursor = self._shared.cursor()
             self._local.cursor = cursor
         return cursor
