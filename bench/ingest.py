@@ -158,7 +158,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="smaller files, one run")
     parser.add_argument(
-        "--memory-limit", default="768MB", help="DuckDB memory_limit of the store (default 768MB, as an instance's)"
+        "--memory-limit", default="600MB", help="DuckDB memory_limit of the store (default 600MB, as an instance's)"
     )
     arguments = parser.parse_args()
     rows = 100_000 if arguments.quick else 1_000_000

@@ -113,9 +113,9 @@ STATIC_ROOT = CONFIG.home / "static"
 MEDIA_ROOT = CONFIG.uploads_dir
 MEDIA_URL = "/media/"
 
-# DuckDB memory of an ingestion (it spills to disk beyond): 768MB keeps a 500 MB CSV's
-# import under 1 GB of resident memory at full speed (bench/ingest.py).
-DATAPOLIS_INGEST_MEMORY_LIMIT = os.environ.get("DATAPOLIS_INGEST_MEMORY_LIMIT", "768MB")
+# DuckDB memory of an ingestion (it spills to disk beyond): 600MB keeps a 500 MB CSV's
+# import at 887 MB of resident memory, as fast as with 1GB, which reached 1,045 MB (bench/ingest.py).
+DATAPOLIS_INGEST_MEMORY_LIMIT = os.environ.get("DATAPOLIS_INGEST_MEMORY_LIMIT", "600MB")
 
 # Uploads: files above this size are refused before they reach a reader.
 DATAPOLIS_MAX_UPLOAD_BYTES = 2 * 1024**3
