@@ -23,13 +23,12 @@ from pydantic import Field
 from datapolis.api import dcat
 from datapolis.api.explore.catalog import CATALOG_FIELDS, CatalogQuery, dataset_object
 from datapolis.api.explore.errors import ApiError
-from datapolis.api.explore.exports import export_options
+from datapolis.api.explore.exports import export_options, start_export
 from datapolis.api.explore.links import absolute, link
 from datapolis.api.explore.params import ExportParams, export_bounds, query_spec
 from datapolis.catalog.storage import get_store
-from datapolis.engine.exports import ExportColumn, ExportError, export_query
 from datapolis.engine.sql import quote_identifier
-from datapolis.odsql import CompiledQuery, compile_query
+from datapolis.odsql import compile_query
 
 TABULAR_FORMATS = ("csv", "json", "xlsx")
 # Catalog export format -> rdflib serialization of the DCAT-AP graph.
@@ -71,21 +70,9 @@ def _tabular_response(request: HttpRequest, format: str, params: CatalogExportPa
     if not params.select and not params.group_by:
         spec.order_by = params.order_by or DEFAULT_ORDER
     catalog = CatalogQuery(request)
-    store = get_store()
     with _shared_table(catalog) as relation:
         compiled = compile_query(spec, CATALOG_FIELDS, relation, storage_values=True)
-        try:
-            stream = export_query(
-                store.cursor(),
-                compiled.sql,
-                compiled.params,
-                _export_columns(compiled),
-                format,
-                export_options(params, FILENAME),
-                temp_dir=store.location.temp_directory,
-            )
-        except ExportError as error:
-            raise ApiError(str(error)) from None
+        stream = start_export(compiled, CATALOG_FIELDS, format, export_options(params, FILENAME))
         content = b"".join(stream)
     response = HttpResponse(content, content_type=stream.content_type)
     response["Content-Disposition"] = f'attachment; filename="{FILENAME}{stream.filename_suffix}"'
@@ -112,19 +99,6 @@ def _shared_table(catalog: CatalogQuery) -> Iterator[str]:
         yield table
     finally:
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
-
-
-def _export_columns(compiled: CompiledQuery) -> list[ExportColumn]:
-    labels = {spec.name: spec.label for spec in CATALOG_FIELDS}
-    return [
-        ExportColumn(
-            name=column.sql_name,
-            label=labels.get(column.name, column.name),
-            type=column.type,
-            multivalued=column.multivalued,
-        )
-        for column in compiled.columns
-    ]
 
 
 # -- DCAT ---------------------------------------------------------------------------

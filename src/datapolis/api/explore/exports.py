@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.http import HttpRequest, StreamingHttpResponse
 
 from datapolis.api.explore.datasets import DatasetAccess
 from datapolis.api.explore.errors import ApiError, NotFound
 from datapolis.api.explore.params import ExportParams, export_bounds, query_spec
 from datapolis.catalog.storage import get_store
-from datapolis.engine.exports import FORMATS, ExportColumn, ExportError, ExportOptions, export_query
+from datapolis.engine import FieldSpec
+from datapolis.engine.exports import FORMATS, ExportColumn, ExportError, ExportOptions, ExportStream, export_query
 from datapolis.odsql import CompiledQuery, compile_query
 
 
@@ -37,8 +40,9 @@ def _layer_name(dataset_id: str) -> str:
     return dataset_id[:64]
 
 
-def export_columns(compiled: CompiledQuery, access: DatasetAccess) -> list[ExportColumn]:
-    labels = {spec.name: spec.label for spec in access.fields}
+def export_columns(compiled: CompiledQuery, fields: Iterable[FieldSpec]) -> list[ExportColumn]:
+    """The compiled query's columns, labelled from `fields` (a column's own name if none)."""
+    labels = {spec.name: spec.label for spec in fields}
     return [
         ExportColumn(
             name=column.sql_name,
@@ -48,6 +52,25 @@ def export_columns(compiled: CompiledQuery, access: DatasetAccess) -> list[Expor
         )
         for column in compiled.columns
     ]
+
+
+def start_export(
+    compiled: CompiledQuery, fields: Iterable[FieldSpec], format: str, options: ExportOptions
+) -> ExportStream:
+    """Start the engine's export of `compiled`; an export the engine refuses is an `ApiError` (400)."""
+    store = get_store()
+    try:
+        return export_query(
+            store.cursor(),
+            compiled.sql,
+            compiled.params,
+            export_columns(compiled, fields),
+            format,
+            options,
+            temp_dir=store.location.temp_directory,
+        )
+    except ExportError as error:
+        raise ApiError(str(error)) from None
 
 
 def _vocabulary(request: HttpRequest, dataset_id: str) -> str:
@@ -66,19 +89,8 @@ def export_records(request: HttpRequest, access: DatasetAccess, format: str, par
     if not access.has_data:
         raise NotFound(f"The dataset {access.dataset.dataset_id} has no records to export yet.")
     compiled = compile_query(spec, access.fields, access.relation(), storage_values=True)
-    store = get_store()
-    try:
-        stream = export_query(
-            store.cursor(),
-            compiled.sql,
-            compiled.params,
-            export_columns(compiled, access),
-            format,
-            export_options(params, access.dataset.dataset_id, _vocabulary(request, access.dataset.dataset_id)),
-            temp_dir=store.location.temp_directory,
-        )
-    except ExportError as error:
-        raise ApiError(str(error)) from None
+    options = export_options(params, access.dataset.dataset_id, _vocabulary(request, access.dataset.dataset_id))
+    stream = start_export(compiled, access.fields, format, options)
     response = StreamingHttpResponse(stream, content_type=stream.content_type)
     filename = f"{access.dataset.dataset_id}{stream.filename_suffix}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
