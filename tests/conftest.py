@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -19,7 +20,19 @@ import pytest
 from datapolis.engine import LakeLocation, Store
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = Path(os.environ.get("DATAPOLIS_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+
+def _find_shared_data() -> Path:
+    """`$DATAPOLIS_SHARED_DATA`, else the `shared/data` beside the checkout or beside a folder holding it."""
+    if "DATAPOLIS_SHARED_DATA" in os.environ:
+        return Path(os.environ["DATAPOLIS_SHARED_DATA"])
+    for folder in REPO.parents:
+        if (folder / "shared" / "data").is_dir():
+            return folder / "shared" / "data"
+    return REPO.parent / "shared" / "data"
+
+
+SHARED_DATA = _find_shared_data()
 
 
 @pytest.fixture(scope="session")
@@ -38,16 +51,16 @@ def lake_catalog_url() -> str | None:
     return os.environ.get("DATAPOLIS_LAKE_CATALOG_URL") or None
 
 
-@pytest.fixture
-def lake_location(tmp_path: Path) -> Iterator[LakeLocation]:
-    """A fresh, empty lake for one test, on the configuration under test."""
+@contextmanager
+def new_lake_location(folder: Path) -> Iterator[LakeLocation]:
+    """A fresh, empty lake in `folder`, on the configuration under test, dropped afterwards."""
     url = lake_catalog_url()
-    local = LakeLocation.local(tmp_path / "lake")
+    local = LakeLocation.local(folder / "lake")
     if not url:
         yield local
         return
     schema = f"test_lake_{uuid.uuid4().hex[:12]}"
-    base = LakeLocation.from_urls(tmp_path / "lake", url, None)
+    base = LakeLocation.from_urls(folder / "lake", url, None)
     yield LakeLocation(
         catalog=base.catalog,
         data_path=local.data_path,
@@ -56,6 +69,13 @@ def lake_location(tmp_path: Path) -> Iterator[LakeLocation]:
     )
     with psycopg.connect(url, autocommit=True) as pg:
         pg.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.fixture
+def lake_location(tmp_path: Path) -> Iterator[LakeLocation]:
+    """A fresh, empty lake for one test, on the configuration under test."""
+    with new_lake_location(tmp_path) as location:
+        yield location
 
 
 @pytest.fixture

@@ -14,7 +14,9 @@ published it, or it predates the format), queries read the lake while a backgrou
 builds the copy.
 
 Besides the `data` table, a file holds the word index of its text columns
-(`engine.search_index`), built with it: full-text predicates on the copy read the index.
+(`engine.search_index`), built with it: full-text predicates on the copy read the index;
+and, for a large dataset, a copy of `data` clustered by a category field
+(`engine.clustering`), which equality filters on that field read.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from datapolis.engine import search_index
+from datapolis.engine import clustering, search_index
 from datapolis.engine.search_index import SearchIndex
 from datapolis.engine.sql import quote_identifier, quote_literal
 
@@ -41,7 +43,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 SERVING_TABLE = "data"
-FILE_FORMAT = 2  # 2: with the word index
+FILE_FORMAT = 3  # 2: with the word index; 3: with the clustered copy of large datasets
 _FILE_NAME = re.compile(r"^(?P<stem>[0-9a-f]{16})-(?P<snapshot>\d+)(?:\.f(?P<format>\d+))?\.duckdb$")
 
 
@@ -50,26 +52,45 @@ class RelationSQL(str):
 
     `search_strategy` is the ODSQL strategy reading the copy's word index (None without
     one); `compile_query` uses it when given this text as the relation. `row_id` tells
-    ODSQL it may address rows by position (`compile_page_with_total`). Any text derived
-    from it (a sub-select around it...) is a plain `str` again, which searches by scanning,
-    since the index's row ids only hold for this table.
+    ODSQL it may address rows by position (`compile_page_with_total`). `clustered` is the
+    same rows clustered by the field `clustered_by` (`engine.clustering`), which ODSQL reads
+    for equality filters on that field. Any text derived from it (a sub-select around
+    it...) is a plain `str` again, which searches by scanning, since the index's row ids
+    only hold for this table.
     """
 
     index: SearchIndex | None
     search_strategy: SearchStrategy | None
     row_id: str | None  # the column naming each row (`rowid`), None if a field hides it
+    clustered: RelationSQL | None
+    clustered_by: str | None
 
-    def __new__(cls, sql: str, index: SearchIndex | None = None, row_id: str | None = None) -> RelationSQL:
+    def __new__(
+        cls,
+        sql: str,
+        index: SearchIndex | None = None,
+        row_id: str | None = None,
+        clustered: tuple[str, RelationSQL] | None = None,
+    ) -> RelationSQL:
         relation = super().__new__(cls, sql)
         relation.index = index
         relation.search_strategy = index.search() if index is not None else None
         relation.row_id = row_id
+        relation.clustered_by, relation.clustered = clustered if clustered is not None else (None, None)
         return relation
 
 
 class ServingCache:
-    def __init__(self, directory: Path, *, max_attached: int = 256, detach_grace_seconds: float = 3600) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        max_attached: int = 256,
+        detach_grace_seconds: float = 3600,
+        cluster_min_rows: int = clustering.MIN_ROWS,
+    ) -> None:
         self.directory = directory
+        self.cluster_min_rows = cluster_min_rows
         self.directory.mkdir(parents=True, exist_ok=True)
         self.max_attached = max_attached
         self.detach_grace_seconds = detach_grace_seconds
@@ -104,6 +125,7 @@ class ServingCache:
         try:
             con.execute(f"CREATE TABLE {alias}.{SERVING_TABLE} AS SELECT * FROM {relation_sql}")
             self._build_index(con, alias, dataset_id)
+            self._build_clustered(con, alias, dataset_id)
         finally:
             con.execute(f"DETACH {alias}")
         os.replace(partial, target)
@@ -117,6 +139,13 @@ class ServingCache:
             search_index.build(con, alias, SERVING_TABLE)
         except duckdb.Error:
             logger.exception("no word index for %s: full-text searches will scan its rows", dataset_id)
+
+    def _build_clustered(self, con: duckdb.DuckDBPyConnection, alias: str, dataset_id: str) -> None:
+        """The clustered copy; without it (it failed) equality filters scan `data`."""
+        try:
+            clustering.build(con, alias, SERVING_TABLE, self.cluster_min_rows)
+        except duckdb.Error:
+            logger.exception("no clustered copy for %s: its filters will scan every row", dataset_id)
 
     def build_in_background(self, connect, dataset_id: str, snapshot_id: int, relation_sql: str) -> None:
         key = f"{dataset_id}\0{snapshot_id}"
@@ -179,7 +208,11 @@ class ServingCache:
             return None  # removed by a newer publication between the check and the attach
         table = f"{quote_identifier(name)}.{SERVING_TABLE}"
         row_id = None if search_index.shadows_row_id(con, table) else search_index.ROW_COLUMN
-        return name, RelationSQL(table, search_index.load(con, name), row_id)
+        clustered_by = clustering.load(con, name)
+        clustered = None
+        if clustered_by is not None:
+            clustered = (clustered_by, RelationSQL(clustering.clustered_table(name), None, row_id))
+        return name, RelationSQL(table, search_index.load(con, name), row_id, clustered)
 
     def _revive(self, file: str) -> tuple[str, RelationSQL] | None:
         """A copy evicted but not yet detached is used again as it is."""

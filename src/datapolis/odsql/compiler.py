@@ -115,6 +115,7 @@ def _compile_query(
     storage_values: bool,
 ) -> CompiledQuery:
     checked = check_query(spec, schema)
+    relation_sql = _relation_for(relation_sql, checked)
     context = make_context(spec)
     printer = Printer(dialect, context, search)
     builder = _QueryBuilder(checked, printer, record_id_column, storage_values=storage_values)
@@ -175,6 +176,7 @@ def _compile_page_with_total(
     row_id: str,
 ) -> CompiledQuery | None:
     checked = check_query(spec, schema)
+    relation_sql = _relation_for(relation_sql, checked)
     context = make_context(spec)
     printer = Printer("duckdb", context, search)
     builder = _QueryBuilder(checked, printer, record_id_column)
@@ -272,6 +274,7 @@ def _compile_facet_counts(
     search: SearchStrategy | None,
 ) -> CompiledQuery:
     checked = check_query(replace(spec, select=None, group_by=None, order_by=None, limit=None, offset=0), schema)
+    relation_sql = _relation_for(relation_sql, checked)
     visible = {output.name: output for output in checked.outputs}
     printer = Printer("duckdb", make_context(spec), search)
     builder = _QueryBuilder(checked, printer, None)
@@ -348,6 +351,7 @@ def _compile_count(
     spec: QuerySpec, schema: Sequence[FieldSpec], relation_sql: str, dialect: str, search: SearchStrategy | None
 ) -> CompiledQuery:
     checked = check_query(spec, schema)
+    relation_sql = _relation_for(relation_sql, checked)
     context = make_context(spec)
     printer = Printer(dialect, context, search)
     builder = _QueryBuilder(checked, printer, None)
@@ -459,6 +463,50 @@ def _indexed_rows(where: exp.Where | None) -> exp.Query | None:
     if len(selects) == 1:
         return selects[0].copy().distinct(copy=False)
     return exp.intersect(*(select.copy() for select in selects), distinct=True)
+
+
+_WORD_SEARCHES = frozenset({"search", "suggest", "startswith"})
+
+
+def _relation_for(relation_sql: str, checked: CheckedQuery) -> str:
+    """The relation's clustered copy when the filters pick one value of its clustering field.
+
+    The engine's serving copies of large datasets carry a copy of their rows sorted by a
+    category field (`clustered` and `clustered_by`, see `engine.clustering`), whose zone
+    maps let an equality on that field skip all but a few row groups. It holds the same
+    rows and, within one value of the field, in the same order, so the result is the same,
+    order included. Queries searching words stay on the relation: the word index's row ids
+    are its own.
+    """
+    clustered = getattr(relation_sql, "clustered", None)
+    if clustered is None:
+        return relation_sql
+    field_name = relation_sql.clustered_by  # type: ignore[attr-defined]
+    nodes = [node for condition in checked.filters for node in ast.walk(condition)]
+    if any(_searches_words(node) for node in nodes):
+        return relation_sql
+    conjuncts = [c for condition in checked.filters for c in _conjuncts(condition)]
+    return clustered if any(_picks_one_value(c, field_name) for c in conjuncts) else relation_sql
+
+
+def _searches_words(node: ast.Node) -> bool:
+    return isinstance(node, ast.FullText | ast.Like) or (isinstance(node, ast.Call) and node.name in _WORD_SEARCHES)
+
+
+def _conjuncts(condition: ast.Expr) -> list[ast.Expr]:
+    if isinstance(condition, ast.And):
+        return [c for operand in condition.operands for c in _conjuncts(operand)]
+    return [condition]
+
+
+def _picks_one_value(condition: ast.Expr, field_name: str) -> bool:
+    """`field = "literal"` (either way round), on the field itself rather than an alias."""
+    if not isinstance(condition, ast.Comparison) or condition.operator != "=":
+        return False
+    sides = (condition.left, condition.right)
+    fields = [s for s in sides if isinstance(s, ast.Field) and s.spec is not None and s.alias_of is None]
+    literals = [s for s in sides if isinstance(s, ast.String)]
+    return len(fields) == 1 and len(literals) == 1 and fields[0].spec.name == field_name
 
 
 def _search_for(relation_sql: str, search: SearchStrategy | None) -> SearchStrategy | None:
