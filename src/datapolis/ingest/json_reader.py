@@ -208,23 +208,28 @@ def scalar_column(expression: str, column_type: str) -> tuple[FieldType | None, 
     return None, f"CAST(to_json({expression}) AS VARCHAR)"
 
 
-def _struct_keys(column_type: str) -> list[str]:
-    if not column_type.startswith("STRUCT(") or column_type.endswith("[]"):
-        return []
+def _struct_members(column_type: str) -> list[str]:
+    """The `key TYPE` members of `STRUCT(...)`, split at the commas outside nested types."""
     inner = column_type[len("STRUCT(") : -1]
-    keys, depth, current = [], 0, ""
+    members, depth, current = [], 0, ""
     for character in inner:
         if character in "([":
             depth += 1
         elif character in ")]":
             depth -= 1
         if character == "," and depth == 0:
-            keys.append(current.strip())
+            members.append(current.strip())
             current = ""
         else:
             current += character
-    keys.append(current.strip())
-    return [key.split(" ")[0].strip('"') for key in keys if key]
+    members.append(current.strip())
+    return members
+
+
+def _struct_keys(column_type: str) -> list[str]:
+    if not column_type.startswith("STRUCT(") or column_type.endswith("[]"):
+        return []
+    return [member.split(" ")[0].strip('"') for member in _struct_members(column_type) if member]
 
 
 def _is_lonlat(column_type: str) -> bool:
@@ -243,21 +248,8 @@ def _is_feature(column_type: str) -> bool:
 
 def _struct_children(column_type: str) -> list[tuple[str, str]]:
     """(key, type) of a struct's members."""
-    inner = column_type[len("STRUCT(") : -1]
-    members, depth, current = [], 0, ""
-    for character in inner:
-        if character in "([":
-            depth += 1
-        elif character in ")]":
-            depth -= 1
-        if character == "," and depth == 0:
-            members.append(current.strip())
-            current = ""
-        else:
-            current += character
-    members.append(current.strip())
     result = []
-    for member in members:
+    for member in _struct_members(column_type):
         if member.startswith('"'):
             key, _, rest = member[1:].partition('"')
         else:
