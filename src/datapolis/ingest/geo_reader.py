@@ -20,7 +20,7 @@ from datapolis.ingest.errors import IngestError, gettext_noop
 from datapolis.ingest.inference import point_struct
 from datapolis.ingest.json_reader import scalar_column
 from datapolis.ingest.options import ReadOptions
-from datapolis.ingest.relation import StagedColumn, Staging, new_name
+from datapolis.ingest.relation import LATITUDES, LONGITUDES, StagedColumn, Staging, bounds_within, new_name
 
 
 def stage_geo(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions) -> Staging:
@@ -101,13 +101,11 @@ def _only_points(con: duckdb.DuckDBPyConnection, table: str, column: str) -> boo
 
 def _looks_like_lonlat(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
     quoted = quote_identifier(column)
-    row = con.execute(
+    query = (
         f"SELECT min(ST_XMin({quoted})), max(ST_XMax({quoted})), min(ST_YMin({quoted})), max(ST_YMax({quoted})) "
         f"FROM {quote_identifier(table)}"
-    ).fetchone()
-    if row is None or None in row:
-        return True
-    return -180 <= row[0] <= row[1] <= 180 and -90 <= row[2] <= row[3] <= 90
+    )
+    return bounds_within(con, query, LONGITUDES, LATITUDES, empty=True)
 
 
 def _gdal_path(path: Path) -> str:

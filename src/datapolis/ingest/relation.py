@@ -32,6 +32,9 @@ _LAT_WORDS = {"lat", "latitude", "ylat", "ylatitude"}
 _LON_WORDS = {"lon", "lng", "long", "longitude", "xlon", "xlong", "xlongitude"}
 _X_WORDS = {"x", "xl93", "x93", "xlambert", "coordx"}
 _Y_WORDS = {"y", "yl93", "y93", "ylambert", "coordy"}
+# Where WGS84 longitudes and latitudes lie.
+LONGITUDES = (-180.0, 180.0)
+LATITUDES = (-90.0, 90.0)
 # Where Lambert-93 coordinates of France (mainland and Corsica) lie, with a margin.
 _LAMBERT93_X = (-400_000.0, 1_600_000.0)
 _LAMBERT93_Y = (5_900_000.0, 7_300_000.0)
@@ -307,7 +310,7 @@ def _derived_point(
         return None
     numeric = [f for f in fields if f.spec.type in ("int", "double")]
     pair = _pair(numeric, _LAT_WORDS, _LON_WORDS)
-    if pair is not None and _within(con, table, pair, (-90.0, 90.0), (-180.0, 180.0)):
+    if pair is not None and _within(con, table, pair, LATITUDES, LONGITUDES):
         lat, lon = pair
         expression = _point_expression(f"CAST({lon.expression} AS DOUBLE)", f"CAST({lat.expression} AS DOUBLE)")
         source["geo_point_2d"] = {"from": [lat.spec.name, lon.spec.name]}
@@ -367,14 +370,11 @@ def _within(
     second_range: tuple[float, float],
 ) -> bool:
     first, second = pair
-    row = con.execute(
+    query = (
         f"SELECT min({first.expression}), max({first.expression}), min({second.expression}), "
         f"max({second.expression}) FROM {quote_identifier(table)}"
-    ).fetchone()
-    if row is None or None in row:
-        return False
-    low1, high1, low2, high2 = (float(value) for value in row)
-    return first_range[0] <= low1 <= high1 <= first_range[1] and second_range[0] <= low2 <= high2 <= second_range[1]
+    )
+    return bounds_within(con, query, first_range, second_range, empty=False)
 
 
 def _projected_ok(con: duckdb.DuckDBPyConnection, table: str, pair: tuple[_Field, _Field], epsg: int) -> bool:
@@ -383,10 +383,27 @@ def _projected_ok(con: duckdb.DuckDBPyConnection, table: str, pair: tuple[_Field
     if epsg == 2154:
         return _within(con, table, (x, y), _LAMBERT93_X, _LAMBERT93_Y)
     point = _reprojected(x, y, epsg)
-    row = con.execute(
+    query = (
         f"SELECT min(p.lon), max(p.lon), min(p.lat), max(p.lat) FROM (SELECT {point} AS p "
         f"FROM {quote_identifier(table)})"
-    ).fetchone()
+    )
+    return bounds_within(con, query, LONGITUDES, LATITUDES, empty=False)
+
+
+def bounds_within(
+    con: duckdb.DuckDBPyConnection,
+    query: str,
+    first_range: tuple[float, float],
+    second_range: tuple[float, float],
+    *,
+    empty: bool,
+) -> bool:
+    """Whether the bounds `query` returns (min first, max first, min second, max second) lie within the ranges.
+
+    `empty` is the answer when there is no value to bound.
+    """
+    row = con.execute(query).fetchone()
     if row is None or None in row:
-        return False
-    return -180 <= row[0] <= row[1] <= 180 and -90 <= row[2] <= row[3] <= 90
+        return empty
+    low1, high1, low2, high2 = (float(value) for value in row)
+    return first_range[0] <= low1 <= high1 <= first_range[1] and second_range[0] <= low2 <= high2 <= second_range[1]
