@@ -13,10 +13,10 @@ from pathlib import Path
 import duckdb
 
 from datapolis.engine.exports.columns import NUMERIC_TYPES, ExportColumn, shapefile_names, xml_names
-from datapolis.engine.exports.options import WGS84, ExportError
+from datapolis.engine.exports.options import ExportError
 from datapolis.engine.exports.request import RAW_LINES, ExportRequest
 from datapolis.engine.exports.stream import Output
-from datapolis.engine.exports.values import geometry, point_xy, ref, text_value, xml_text
+from datapolis.engine.exports.values import geometry, ref, text_value, waypoint_lonlat, xml_text
 from datapolis.engine.sql import quote_identifier, quote_literal
 
 
@@ -135,11 +135,7 @@ def build_gpx(request: ExportRequest, folder: Path) -> Output:
     request = request.in_wgs84()
     options = request.options
     geo = request.geo_column
-    if geo.type == "geo_point_2d":
-        lon, lat = point_xy(geo, WGS84)
-    else:
-        surface_point = f"ST_PointOnSurface({ref(geo)})"
-        lon, lat = f"ST_X({surface_point})", f"ST_Y({surface_point})"
+    lon, lat = waypoint_lonlat(geo)
     parts = [f"'<wpt lat=\"', CAST({lat} AS VARCHAR), '\" lon=\"', CAST({lon} AS VARCHAR), '\">'"]
     if options.name_field:
         name = text_value(_field(request, options.name_field), options)

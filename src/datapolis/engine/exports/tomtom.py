@@ -7,10 +7,9 @@ from pathlib import Path
 
 import duckdb
 
-from datapolis.engine.exports.options import WGS84
 from datapolis.engine.exports.request import ExportRequest
 from datapolis.engine.exports.stream import Output
-from datapolis.engine.exports.values import bind_option_variables, point_xy, ref, text_value
+from datapolis.engine.exports.values import bind_option_variables, ref, text_value, waypoint_lonlat
 
 BATCH_ROWS = 65_536
 # Record type 2 ("simple POI"): type byte, record length, lon and lat in 1e-5 degrees.
@@ -24,11 +23,7 @@ def build_ov2(request: ExportRequest, folder: Path) -> Output:
     request = request.in_wgs84()
     options = request.options
     geo = request.geo_column
-    if geo.type == "geo_point_2d":
-        lon, lat = point_xy(geo, WGS84)
-    else:
-        surface_point = f"ST_PointOnSurface({ref(geo)})"
-        lon, lat = f"ST_X({surface_point})", f"ST_Y({surface_point})"
+    lon, lat = waypoint_lonlat(geo)
     name_column = next(
         (c for c in request.columns if c.name == options.name_field),
         next((c for c in request.columns if c.type == "text"), None),

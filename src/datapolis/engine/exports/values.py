@@ -87,6 +87,14 @@ def point_xy(column: ExportColumn, epsg: int) -> tuple[str, str]:
     return f"ST_X({point})", f"ST_Y({point})"
 
 
+def waypoint_lonlat(column: ExportColumn) -> tuple[str, str]:
+    """WGS84 lon and lat of a row's point: the geo_point_2d, or a point on the surface of the geo_shape."""
+    if column.type == "geo_point_2d":
+        return point_xy(column, WGS84)
+    surface_point = f"ST_PointOnSurface({ref(column)})"
+    return f"ST_X({surface_point})", f"ST_Y({surface_point})"
+
+
 def point_struct(column: ExportColumn, epsg: int) -> str:
     """geo_point_2d keeps its {lon, lat} shape; reprojected, lon holds x and lat holds y."""
     if epsg == WGS84:
