@@ -112,6 +112,10 @@ class FoldedWordSearch:
     def _text_param(self, ctx: PrintContext, value: str) -> exp.Expression:
         return exp.cast(ctx.param(value), exp.DataType.build("varchar"))
 
+    def _word_array(self, words: exp.Array) -> exp.Expression:
+        """An array of query words, typed as the dialect needs it."""
+        return words
+
     def _has_all_words(self, ctx: PrintContext, texts: list[exp.Expression], terms: list[str]) -> exp.Expression:
         wanted = exp.Array(expressions=[self._normalise(self._text_param(ctx, term)) for term in terms])
         return _fill(
@@ -119,7 +123,7 @@ class FoldedWordSearch:
             self.dialect,
             words=self._words(texts),
             normalised=self._normalise(exp.column("w")),
-            wanted=wanted,
+            wanted=self._word_array(wanted),
         )
 
     def _any_word(self, texts: list[exp.Expression], condition: exp.Expression) -> exp.Expression:
@@ -346,15 +350,8 @@ class PostgresWordSearch(FoldedWordSearch):
     FUZZY = "levenshtein_less_equal(w, :term, :distance) <= :distance OR :normalised_w = :normalised_term"
     PREFIX = "starts_with(w, :term)"
 
-    def _has_all_words(self, ctx: PrintContext, texts: list[exp.Expression], terms: list[str]) -> exp.Expression:
-        wanted = exp.Array(expressions=[self._normalise(self._text_param(ctx, term)) for term in terms])
-        return _fill(
-            self.HAS_ALL,
-            self.dialect,
-            words=self._words(texts),
-            normalised=self._normalise(exp.column("w")),
-            wanted=exp.cast(wanted, exp.DataType.build("text[]", dialect="postgres")),
-        )
+    def _word_array(self, words: exp.Array) -> exp.Expression:
+        return exp.cast(words, exp.DataType.build("text[]", dialect="postgres"))
 
 
 def default_search(dialect: str) -> SearchStrategy:
