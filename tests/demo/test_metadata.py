@@ -5,27 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from datapolis.catalog.models import UpdateFrequency
+from datapolis.catalog.services import METADATA_FIELDS
 from datapolis.demo import DemoDataset
 from datapolis.ingest.options import ReadOptions
 
-METADATA_KEYS = {
-    "title",
-    "description",
-    "themes",
-    "keywords",
-    "license",
-    "license_url",
-    "publisher",
-    "producer",
-    "contact_name",
-    "contact_email",
-    "update_frequency",
-    "territory",
-    "temporal_start",
-    "temporal_end",
-    "language",
-}
-FREQUENCIES = {"continuous", "hourly", "daily", "weekly", "monthly", "quarterly", "annual", "irregular"}
+# Every key the catalog records (themes are set apart), and a known update frequency.
+METADATA_KEYS = {*METADATA_FIELDS, "themes"}
+FREQUENCIES = set(UpdateFrequency.values) - {UpdateFrequency.UNKNOWN}
 
 
 def test_the_six_datasets_are_generated_in_their_folder(demo: dict[str, DemoDataset], demo_folder) -> None:

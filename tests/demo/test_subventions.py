@@ -11,6 +11,8 @@ from python_calamine import CalamineWorkbook
 
 from datapolis.demo import DemoDataset
 
+# The columns of the SCDL "subventions" schema, in order: written out from the standard rather
+# than taken from the generator, so that the test checks the generator against it.
 SCDL_COLUMNS = [
     "nomAttribuant",
     "idAttribuant",
