@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -17,8 +14,8 @@ from datapolis.catalog.models import Dataset, Status
 from datapolis.jobs.models import Job, JobStatus
 from tests.backoffice.conftest import ORGANISATION, field_forms, french_csv, metadata_form, start_upload
 from tests.conftest import instance_store
+from tests.jobs.worker_process import jobs_queue, running_worker, wait_for
 
-REPO = Path(__file__).resolve().parents[2]
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
@@ -105,21 +102,11 @@ def test_another_user_cannot_follow_the_job(admin_client, agent, catalog_store):
 def worker(instance_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, settings):
     """A real `datapolis worker` process sharing this test's databases, uploads folder and queue."""
     from huey.contrib.djhuey import HUEY
-    from huey.storage import SqliteStorage
 
-    home = Path(instance_env["DATAPOLIS_HOME"])
-    settings.MEDIA_ROOT = home / "uploads"
-    monkeypatch.setattr(HUEY, "storage", SqliteStorage("datapolis", filename=str(home / "jobs.sqlite3")))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "datapolis.cli", "worker"],
-        env=instance_env,
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    yield instance_env
-    process.terminate()
-    process.wait(timeout=30)
+    settings.MEDIA_ROOT = Path(instance_env["DATAPOLIS_HOME"]) / "uploads"
+    monkeypatch.setattr(HUEY, "storage", jobs_queue(instance_env))
+    with running_worker(instance_env):
+        yield instance_env
 
 
 def test_the_worker_process_runs_back_office_imports(worker, catalog_store, small_sync_limit, tmp_path):
@@ -142,11 +129,7 @@ def test_the_worker_process_runs_back_office_imports(worker, catalog_store, smal
     outcome = services.import_upload(upload, publish=True, user=user)
 
     assert outcome.job is not None
-    deadline = time.monotonic() + 120
-    job = outcome.job
-    while not job.is_done and time.monotonic() < deadline:
-        time.sleep(0.3)
-        job.refresh_from_db()
+    job = wait_for(outcome.job)
     assert job.status == JobStatus.SUCCEEDED, job.error
     dataset = Dataset.objects.get(dataset_id="grand-w")
     assert (dataset.records_count, dataset.status) == (300, Status.PUBLISHED)

@@ -2,48 +2,23 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from datapolis.jobs.models import Job, JobStatus
+from datapolis.jobs.models import JobStatus
 from tests.conftest import instance_store
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.jobs.worker_process import jobs_queue, running_worker, wait_for
 
 
 @pytest.fixture
 def worker(instance_env: dict[str, str], monkeypatch: pytest.MonkeyPatch):
     """A `datapolis worker` process, with this process queueing into its queue."""
-    from huey.storage import SqliteStorage
-
     from datapolis.jobs import tasks
 
-    queue = SqliteStorage("datapolis", filename=str(Path(instance_env["DATAPOLIS_HOME"]) / "jobs.sqlite3"))
-    monkeypatch.setattr(tasks.run_import.huey, "storage", queue)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "datapolis.cli", "worker"],
-        env=instance_env,
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    yield instance_env
-    process.terminate()
-    process.wait(timeout=30)
-
-
-def wait_for(job: Job, seconds: float = 120) -> Job:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        job.refresh_from_db()
-        if job.is_done:
-            return job
-        time.sleep(0.2)
-    raise AssertionError(f"job {job.pk} still {job.status}")
+    monkeypatch.setattr(tasks.run_import.huey, "storage", jobs_queue(instance_env))
+    with running_worker(instance_env):
+        yield instance_env
 
 
 def test_the_worker_imports_and_reports(worker: dict[str, str], shared_datasets: Path) -> None:
