@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
+from django.http import HttpResponse
 from django.test import Client
 
 from datapolis.access.models import PublisherRole
@@ -105,10 +106,15 @@ def upload_id_from(response) -> str:
     return match.group(1)
 
 
+def post_file(client: Client, path: Path, url: str = "/backoffice/new/") -> HttpResponse:
+    """Send a file to the first step, as its form does."""
+    with path.open("rb") as handle:
+        return client.post(url, {"file": handle})
+
+
 def start_upload(client: Client, path: Path, url: str = "/backoffice/new/") -> str:
     """Send a file to the first step; returns the upload's id (asserts the redirect to the preview)."""
-    with path.open("rb") as handle:
-        response = client.post(url, {"file": handle})
+    response = post_file(client, path, url)
     assert response.status_code == 302, response.content.decode()[:2000]
     assert response["Location"].endswith("/preview/")
     return upload_id_from(response)

@@ -8,7 +8,7 @@ from pathlib import Path
 from django.conf import settings
 
 from datapolis.backoffice.models import Upload
-from tests.backoffice.conftest import french_csv, start_upload
+from tests.backoffice.conftest import french_csv, post_file, start_upload
 
 
 def stored_files() -> list[Path]:
@@ -39,8 +39,7 @@ def test_a_file_over_the_size_limit_is_refused_and_not_kept(agent_client, catalo
     big = french_csv(tmp_path / "big.csv", rows=1000)
     assert big.stat().st_size > 10_000
 
-    with big.open("rb") as handle:
-        response = agent_client.post("/backoffice/new/", {"file": handle})
+    response = post_file(agent_client, big)
 
     assert response.status_code == 413
     assert "larger than the 10.0 KB" in response.content.decode()
@@ -51,8 +50,7 @@ def test_a_file_over_the_size_limit_is_refused_and_not_kept(agent_client, catalo
 def test_a_file_of_an_unknown_type_is_refused(agent_client, catalog_store, tmp_path):
     pdf = tmp_path / "rapport.pdf"
     pdf.write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 20)
-    with pdf.open("rb") as handle:
-        response = agent_client.post("/backoffice/new/", {"file": handle})
+    response = post_file(agent_client, pdf)
     assert response.status_code == 400
     page = response.content.decode()
     assert "Files of type .pdf cannot be published" in page
@@ -62,8 +60,7 @@ def test_a_file_of_an_unknown_type_is_refused(agent_client, catalog_store, tmp_p
 def test_binary_content_under_a_csv_name_is_refused(agent_client, catalog_store, tmp_path):
     fake = tmp_path / "donnees.csv"
     fake.write_bytes(b"PK\x03\x04" + bytes(range(256)) * 50)
-    with fake.open("rb") as handle:
-        response = agent_client.post("/backoffice/new/", {"file": handle})
+    response = post_file(agent_client, fake)
     assert response.status_code == 400
     assert "What to do:" in response.content.decode()
     assert stored_files() == []
@@ -72,8 +69,7 @@ def test_binary_content_under_a_csv_name_is_refused(agent_client, catalog_store,
 def test_a_bare_shapefile_is_refused_with_advice(agent_client, catalog_store, tmp_path):
     shp = tmp_path / "parcelles.shp"
     shp.write_bytes(b"\x00\x00\x27\x0a" + b"\x00" * 100)
-    with shp.open("rb") as handle:
-        response = agent_client.post("/backoffice/new/", {"file": handle})
+    response = post_file(agent_client, shp)
     assert response.status_code == 400
     assert "one zip archive" in response.content.decode()
 
