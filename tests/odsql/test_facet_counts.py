@@ -6,16 +6,7 @@ import pytest
 
 from datapolis.engine.types import FieldSpec
 from datapolis.odsql import ODSQLError, QuerySpec, compile_query
-from datapolis.odsql.compiler import FACET_ORDERS, FacetCount, compile_facet_counts
-
-ORDER_BY = {
-    "-count": "count desc, value asc",
-    "count": "count asc, value asc",
-    "alphanum": "value asc",
-    "-alphanum": "value desc",
-    "num": "value asc",
-    "-num": "value desc",
-}
+from datapolis.odsql.compiler import FACET_ORDERS, FacetCount, compile_facet_counts, facet_order_by
 
 
 def one_by_one(dataset, spec: QuerySpec, facet: FacetCount) -> list[tuple]:
@@ -25,7 +16,7 @@ def one_by_one(dataset, spec: QuerySpec, facet: FacetCount) -> list[tuple]:
         restrictions=spec.restrictions,
         visible_fields=spec.visible_fields,
         group_by=facet.field,
-        order_by=ORDER_BY[facet.order],
+        order_by=facet_order_by(facet.order),
         limit=facet.limit,
     )
     compiled = compile_query(grouped, dataset.schema, dataset.relation)

@@ -233,6 +233,11 @@ FACET_ORDERS = {
 }
 
 
+def facet_order_by(order: str) -> str:
+    """A facet order (a key of FACET_ORDERS) as the order_by of a group_by `value, count`."""
+    return ", ".join(f"{kind} {'desc' if descending else 'asc'}" for kind, descending in FACET_ORDERS[order])
+
+
 @dataclass(frozen=True)
 class FacetCount:
     """One field to count the values of: its name, its order (a key of FACET_ORDERS), how many."""

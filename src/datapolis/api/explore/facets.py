@@ -25,7 +25,7 @@ from datapolis.api.explore.errors import ApiError
 from datapolis.engine import FieldSpec
 from datapolis.odsql import ODSQLError, QuerySpec, compile_query, parse_select
 from datapolis.odsql import ast as odsql_ast
-from datapolis.odsql.compiler import FacetCount, compile_facet_counts
+from datapolis.odsql.compiler import FacetCount, compile_facet_counts, facet_order_by
 
 DEFAULT_FACET_LIMIT = 100
 DATE_TYPES = {"date", "datetime"}
@@ -173,15 +173,7 @@ def _plain_values(
     request: FacetRequest, base: QuerySpec, facet: Facet, spec: FieldSpec, refined: set[str]
 ) -> list[dict[str, Any]]:
     field = f"`{facet.name}`"
-    sort = facet.sort or "-count"
-    order = {
-        "-count": "count desc, value asc",
-        "count": "count asc, value asc",
-        "alphanum": "value asc",
-        "-alphanum": "value desc",
-        "num": "value asc",
-        "-num": "value desc",
-    }[sort]
+    order = facet_order_by(facet.sort or "-count")
     # A multivalued field groups by each of its values; a list of nulls only makes a null
     # group, left out like the records without a value.
     multivalued = "multivalued" in spec.annotations
