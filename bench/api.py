@@ -45,7 +45,9 @@ from urllib.parse import urlencode
 import duckdb
 
 from datapolis.demo.toponymy import commune_name
+from datapolis.engine import clustering
 from datapolis.engine.extensions import load_extensions
+from datapolis.engine.serving import FILE_FORMAT
 from datapolis.engine.sql import quote_literal
 
 BIN = Path(sys.executable).parent
@@ -557,6 +559,21 @@ def load_average() -> str:
     return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f} on {os.cpu_count()} cores"
 
 
+def serving_copy(home: Path) -> Path | None:
+    return next(iter(sorted((home / "serving").glob(f"*.f{FILE_FORMAT}.duckdb"))), None)
+
+
+def clustered_by(path: Path | None) -> str | None:
+    if path is None:
+        return None
+    con = duckdb.connect()
+    try:
+        con.execute(f"ATTACH {quote_literal(str(path))} AS copy (READ_ONLY)")
+        return clustering.load(con, "copy")
+    finally:
+        con.close()
+
+
 def bench_size(rows: int, workdir: Path, threads: int, only: set[str], prepare_only: bool = False) -> None:
     label = f"{rows // 1_000_000}M" if rows % 1_000_000 == 0 else str(rows)
     parquet = workdir / f"rows-{label}-v{GENERATOR_VERSION}.parquet"
@@ -565,12 +582,13 @@ def bench_size(rows: int, workdir: Path, threads: int, only: set[str], prepare_o
         generate(parquet, rows)
         print(f"  generated {parquet.name} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     home = workdir / f"instance-{label}-v{GENERATOR_VERSION}"
-    if not (home / "published").exists():
+    if not (home / "published").exists() or serving_copy(home) is None:  # none yet, or of an older format
         shutil.rmtree(home, ignore_errors=True)
         home.mkdir(parents=True)
         seconds = publish(parquet, home)
         (home / "published").write_text(f"{seconds:.1f}\n")
         print(f"  published (ingest, serving copy, search index) in {seconds:.0f} s", file=sys.stderr)
+    print(f"  serving copy clustered by: {clustered_by(serving_copy(home))}", file=sys.stderr)
     database = workdir / f"sqlite-{label}-v{GENERATOR_VERSION}" / f"{DATASET}.db"  # Datasette names it "bench"
     if not database.exists():
         database.parent.mkdir(parents=True, exist_ok=True)
