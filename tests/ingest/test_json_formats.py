@@ -125,3 +125,18 @@ def test_geojson_declared_crs_is_reprojected(con, tmp_path: Path) -> None:
     assert prepared.source["epsg"] == 2154
     (point,) = rows(con, prepared, "geo_point_2d")[0]
     assert point["lon"] == pytest.approx(3.0, abs=1e-7) and point["lat"] == pytest.approx(46.5, abs=1e-7)
+
+
+def test_a_json_document_is_read_under_a_bounded_memory_limit(con, shared_datasets: Path) -> None:
+    """An import's memory is bounded so that CSV files spill to disk; a JSON document's buffers
+    are sized from the file (not DuckDB's 2 GiB for a 1 GiB object), the limit is raised while
+    it is read if they need more, and set back afterwards."""
+    con.execute("SET memory_limit = '200MB'")
+    limit = con.execute("SELECT current_setting('memory_limit')").fetchone()
+
+    prepared = read_path(con, shared_datasets / "decoupage-administratif" / "communes.json")  # 8.6 MB
+
+    assert count(con, prepared) == len(
+        json.loads((shared_datasets / "decoupage-administratif" / "communes.json").read_text())
+    )
+    assert con.execute("SELECT current_setting('memory_limit')").fetchone() == limit

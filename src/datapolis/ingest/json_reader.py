@@ -11,7 +11,10 @@ feature is a Point, a geo_shape otherwise.
 from __future__ import annotations
 
 import json
+import math
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -23,6 +26,9 @@ from datapolis.ingest.inference import LOCAL_TIMEZONE, point_struct
 from datapolis.ingest.options import ReadOptions
 from datapolis.ingest.relation import StagedColumn, Staging, new_name
 
+_MIN_OBJECT_BYTES = 16 * 2**20  # DuckDB's default maximum_object_size
+_MAX_OBJECT_BYTES = 2**30
+_MEMORY_UNITS = {"bytes": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40}
 _INTEGERS = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER"}
 _FLOATS = {"FLOAT", "DOUBLE", "UBIGINT", "HUGEINT", "UHUGEINT"}
 
@@ -35,15 +41,15 @@ def stage_json(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions)
     records = new_name("ingest_records")
     source: dict = {}
     if file_format == "jsonl" or (first == "{" and _is_json_lines(path)):
-        _create(con, path, records, f"SELECT * FROM {_read_json('newline_delimited')}")
+        _create(con, path, records, f"SELECT * FROM {_read_json('newline_delimited', path)}")
         source["format"] = "jsonl"
         locate = lambda index: index + 1  # noqa: E731 - one record per line
     elif first == "[" and not options.json_path:
-        _create(con, path, records, f"SELECT * FROM {_read_json('array')}")
+        _create(con, path, records, f"SELECT * FROM {_read_json('array', path)}")
         locate = lambda _index: None  # noqa: E731
     else:
         document = new_name("ingest_document")
-        _create(con, path, document, f"SELECT * FROM {_read_json('unstructured')}")
+        _create(con, path, document, f"SELECT * FROM {_read_json('unstructured', path)}")
         kind, expression = _records_expression(con, path, document, options.json_path)
         _create(con, path, records, f"SELECT unnest(r) FROM (SELECT unnest({expression}) AS r FROM {document})")
         source["format"] = kind
@@ -65,9 +71,53 @@ def stage_json(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions)
     return Staging(str(path), table, staged, int(row[0]) if row else 0, locate, source)
 
 
-def _read_json(json_format: str) -> str:
+def _read_json(json_format: str, path: Path) -> str:
     # The file path is the first parameter of every statement that uses this.
-    return f"read_json(?, format = {quote_literal(json_format)}, sample_size = -1, maximum_object_size = 1073741824)"
+    return (
+        f"read_json(?, format = {quote_literal(json_format)}, sample_size = -1, "
+        f"maximum_object_size = {_object_bytes(path)})"
+    )
+
+
+def _object_bytes(path: Path) -> int:
+    """The largest object to accept: the whole file (a GeoJSON is one object), up to 1 GiB.
+
+    DuckDB's reader allocates buffers of twice this size, so it is not set higher than needed.
+    """
+    return min(max(path.stat().st_size + 1, _MIN_OBJECT_BYTES), _MAX_OBJECT_BYTES)
+
+
+@contextmanager
+def _memory_for(con: duckdb.DuckDBPyConnection, path: Path) -> Iterator[None]:
+    """Raise the connection's memory limit while a JSON file is read, if its buffers need it.
+
+    An import's connection is bounded (DATAPOLIS_INGEST_MEMORY_LIMIT) so that large CSV files
+    spill to disk, but a JSON object is parsed whole in memory: a 300 MB GeoJSON needs about
+    twice its size, whatever the limit.
+    """
+    setting = con.execute("SELECT current_setting('memory_limit')").fetchone()
+    limit = _memory_bytes(str(setting[0])) if setting else None
+    needed = 2 * _object_bytes(path) + 256 * 2**20
+    if limit is None or limit >= needed:
+        yield
+        return
+    con.execute(f"SET memory_limit = '{needed}B'")
+    try:
+        yield
+    finally:
+        con.execute(f"SET memory_limit = '{limit}B'")
+
+
+def _memory_bytes(text: str) -> int | None:
+    """DuckDB's display of a memory size (`572.2 MiB`) in bytes; None if unbounded or unread.
+
+    The display truncates to a tenth of its unit: the middle of that tenth is returned.
+    """
+    number, _, unit = text.strip().partition(" ")
+    try:
+        return math.ceil((float(number) + 0.05) * _MEMORY_UNITS[unit])
+    except (ValueError, KeyError):
+        return None
 
 
 def _first_character(path: Path) -> str | None:
@@ -85,7 +135,10 @@ def _is_json_lines(path: Path) -> bool:
 
 def _create(con: duckdb.DuckDBPyConnection, path: Path, table: str, select: str) -> None:
     try:
-        con.execute(f"CREATE TEMP TABLE {quote_identifier(table)} AS {select}", [str(path)] if "?" in select else [])
+        with _memory_for(con, path):
+            con.execute(
+                f"CREATE TEMP TABLE {quote_identifier(table)} AS {select}", [str(path)] if "?" in select else []
+            )
     except duckdb.Error as error:
         raise _json_error(path, error) from error
 
