@@ -216,10 +216,9 @@ def dataset_views(principal: Principal, portal: Portal, datasets: Iterable[Datas
     datasets = list(datasets)
     if not datasets:
         return []
-    ids = [dataset.pk for dataset in datasets]
-    share_filters = dict(
-        DatasetShare.objects.filter(portal=portal, dataset_id__in=ids).values_list("dataset_id", "row_filter")
-    )
+    shared_ids = [dataset.pk for dataset in datasets if not _owned_by(dataset, portal)]
+    shares = DatasetShare.objects.filter(portal=portal, dataset_id__in=shared_ids)
+    share_filters = dict(shares.values_list("dataset_id", "row_filter")) if shared_ids else {}
     grants = _grants_by_dataset(principal, [d.pk for d in datasets if d.visibility != Visibility.PUBLIC])
     default_portal_id = _default_portal_id(portal) if principal.admin_portal_ids else None
     views = []
