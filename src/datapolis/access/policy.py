@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
 
+from datapolis.catalog import metadata_cache
 from datapolis.catalog.models import Dataset, Status, Visibility
 
 if TYPE_CHECKING:
@@ -185,7 +186,9 @@ def principal_from_request(request) -> Principal:
 
 def dataset_view(principal: Principal, portal: Portal, dataset_id: str) -> DatasetView | None:
     """What `principal` may see of `dataset_id` on `portal`; None means 404."""
-    dataset = Dataset.objects.filter(dataset_id=dataset_id).first()
+    dataset = metadata_cache.cached(
+        ("dataset", dataset_id), lambda: Dataset.objects.filter(dataset_id=dataset_id).first()
+    )
     if dataset is None:
         return None
     views = dataset_views(principal, portal, [dataset])
@@ -217,8 +220,10 @@ def dataset_views(principal: Principal, portal: Portal, datasets: Iterable[Datas
     if not datasets:
         return []
     shared_ids = [dataset.pk for dataset in datasets if not _owned_by(dataset, portal)]
-    shares = DatasetShare.objects.filter(portal=portal, dataset_id__in=shared_ids)
-    share_filters = dict(shares.values_list("dataset_id", "row_filter")) if shared_ids else {}
+    share_filters = {}
+    if shared_ids:  # not even a queryset otherwise: building one costs more than the rest
+        shares = DatasetShare.objects.filter(portal=portal, dataset_id__in=shared_ids)
+        share_filters = dict(shares.values_list("dataset_id", "row_filter"))
     grants = _grants_by_dataset(principal, [d.pk for d in datasets if d.visibility != Visibility.PUBLIC])
     default_portal_id = _default_portal_id(portal) if principal.admin_portal_ids else None
     views = []

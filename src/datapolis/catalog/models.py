@@ -212,3 +212,17 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class MetadataToken(models.Model):
+    """One row: a random number database triggers renew on every change of cached metadata.
+
+    See `datapolis.catalog.metadata_cache`; nothing else writes it."""
+
+    token = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = _("metadata token")
+
+    def __str__(self) -> str:
+        return str(self.token)

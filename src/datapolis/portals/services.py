@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from datapolis.access import audit
 from datapolis.access.filters import validate_row_filter
+from datapolis.catalog import metadata_cache
 from datapolis.portals.models import HOST_VALIDATOR, DatasetShare, Portal
 
 
@@ -28,7 +29,12 @@ def normalise_host(host: str) -> str:
 
 def portal_for_host(host: str) -> Portal:
     """The portal serving `host`: its own, else the default one (created on first use)."""
-    portal = Portal.objects.filter(host=normalise_host(host)).first()
+    host = normalise_host(host)
+    return metadata_cache.cached(("portal", host), lambda: _portal_for_host(host))
+
+
+def _portal_for_host(host: str) -> Portal:
+    portal = Portal.objects.filter(host=host).first()
     return portal if portal is not None else default_portal(host)
 
 

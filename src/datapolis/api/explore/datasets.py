@@ -8,6 +8,7 @@ from django.http import HttpRequest
 
 from datapolis.access.policy import DatasetView, Principal, dataset_view, principal_from_request
 from datapolis.api.explore.errors import NotFound
+from datapolis.catalog import metadata_cache
 from datapolis.catalog.models import Dataset
 from datapolis.catalog.storage import get_store
 from datapolis.engine import FieldSpec
@@ -60,6 +61,10 @@ def dataset_not_found(dataset_id: str) -> NotFound:
 
 
 def field_specs(dataset: Dataset) -> list[FieldSpec]:
+    return metadata_cache.cached(("field_specs", dataset.pk), lambda: _field_specs(dataset))
+
+
+def _field_specs(dataset: Dataset) -> list[FieldSpec]:
     return [
         FieldSpec(
             name=field.name,
