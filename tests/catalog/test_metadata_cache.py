@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from datapolis.access.policy import ANONYMOUS, dataset_view
@@ -120,3 +120,17 @@ def test_an_unknown_dataset_is_found_once_created() -> None:
     assert dataset_view(ANONYMOUS, portal, "velos") is None
     Dataset.objects.create(dataset_id="velos", title="Vélos", status=Status.PUBLISHED)
     assert dataset_view(ANONYMOUS, portal, "velos") is not None
+
+
+def test_migrations_may_drop_a_watched_column() -> None:
+    """The triggers name columns, so they are dropped while migrations run (`pre_migrate`)."""
+    drop_unit = "ALTER TABLE catalog_field DROP COLUMN unit"
+    if connection.vendor == "postgresql":  # SQLite does not check the columns a trigger names
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(drop_unit)  # refused: the trigger depends on the column
+    with pytest.raises(RuntimeError), transaction.atomic():  # rolled back: the schema stays
+        metadata_cache.drop_triggers()
+        with connection.cursor() as cursor:
+            cursor.execute(drop_unit)
+        raise RuntimeError("roll back")
+    assert renews_token(lambda: Dataset.objects.create(dataset_id="trains", title="Trains"))

@@ -76,11 +76,6 @@ def cached(key: Hashable, load: Callable[[], T]) -> T:
     return _copy(value)
 
 
-def clear() -> None:
-    with _lock:
-        _entries.clear()
-
-
 def _copy(value: T) -> T:
     """Callers may change and save a model instance, or extend a list: they get their own."""
     if isinstance(value, list):
@@ -92,7 +87,17 @@ def _copy(value: T) -> T:
 
 
 def install_triggers(using: str = "default", **_signal_arguments: Any) -> None:
-    """(Re)create the triggers from the current models: run after every `migrate`."""
+    """(Re)create the triggers from the current models, with a new token: after every `migrate`."""
+    _run_trigger_statements(using, create=True)
+
+
+def drop_triggers(using: str = "default", **_signal_arguments: Any) -> None:
+    """Drop the triggers before migrations run: a trigger naming a column in `UPDATE OF` would
+    make both databases refuse to drop that column (and PostgreSQL to change its type)."""
+    _run_trigger_statements(using, create=False)
+
+
+def _run_trigger_statements(using: str, *, create: bool) -> None:
     from django.db import connections
 
     target = connections[using]
@@ -100,17 +105,22 @@ def install_triggers(using: str = "default", **_signal_arguments: Any) -> None:
     if TABLE not in tables:
         return
     postgresql = target.vendor == "postgresql"
-    statements = [*_postgresql_function(), _RENEW_ON_POSTGRESQL] if postgresql else [_RENEW_ON_SQLITE]
+    quote = target.ops.quote_name
+    statements = []
+    if create:
+        statements += [*_postgresql_function(), _RENEW_ON_POSTGRESQL] if postgresql else [_RENEW_ON_SQLITE]
     for label, ignored in WATCHED.items():
         model = apps.get_model(label)
         table = model._meta.db_table
         if table not in tables:
             continue
         columns = [field.column for field in model._meta.concrete_fields if field.column not in ignored]
-        if postgresql:
-            statements += _postgresql_triggers(table, columns, target.ops.quote_name)
-        else:
-            statements += _sqlite_triggers(table, columns, target.ops.quote_name)
+        triggers = (
+            _postgresql_triggers(table, columns, quote) if postgresql else _sqlite_triggers(table, columns, quote)
+        )
+        statements += [drop for drop, _create in triggers]
+        if create:
+            statements += [create_sql for _drop, create_sql in triggers]
     with target.cursor() as cursor:
         for statement in statements:
             cursor.execute(statement)
@@ -126,18 +136,23 @@ _RENEW_ON_POSTGRESQL = (
 )
 
 
-def _sqlite_triggers(table: str, columns: list[str], quote: Callable[[str], str]) -> list[str]:
+def _sqlite_triggers(table: str, columns: list[str], quote: Callable[[str], str]) -> list[tuple[str, str]]:
+    """(drop, create) statements of the table's triggers."""
     events = {
         "insert": "INSERT",
         "delete": "DELETE",
         "update": "UPDATE OF " + ", ".join(quote(column) for column in columns),
     }
-    statements = []
+    triggers = []
     for suffix, event in events.items():
         name = quote(f"{TRIGGER_PREFIX}_{table}_{suffix}")
-        statements.append(f"DROP TRIGGER IF EXISTS {name}")
-        statements.append(f"CREATE TRIGGER {name} AFTER {event} ON {quote(table)} BEGIN {_RENEW_ON_SQLITE}; END")
-    return statements
+        triggers.append(
+            (
+                f"DROP TRIGGER IF EXISTS {name}",
+                f"CREATE TRIGGER {name} AFTER {event} ON {quote(table)} BEGIN {_RENEW_ON_SQLITE}; END",
+            )
+        )
+    return triggers
 
 
 def _postgresql_function() -> list[str]:
@@ -147,15 +162,20 @@ def _postgresql_function() -> list[str]:
     ]
 
 
-def _postgresql_triggers(table: str, columns: list[str], quote: Callable[[str], str]) -> list[str]:
+def _postgresql_triggers(table: str, columns: list[str], quote: Callable[[str], str]) -> list[tuple[str, str]]:
+    """(drop, create) statements of the table's triggers: rows at commit, and TRUNCATE."""
     row_trigger = quote(f"{TRIGGER_PREFIX}_{table}")
     truncate_trigger = quote(f"{TRIGGER_PREFIX}_{table}_truncate")
     updated = ", ".join(quote(column) for column in columns)
     return [
-        f"DROP TRIGGER IF EXISTS {row_trigger} ON {quote(table)}",
-        f"CREATE CONSTRAINT TRIGGER {row_trigger} AFTER INSERT OR DELETE OR UPDATE OF {updated} "
-        f"ON {quote(table)} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION {TRIGGER_PREFIX}_renew()",
-        f"DROP TRIGGER IF EXISTS {truncate_trigger} ON {quote(table)}",
-        f"CREATE TRIGGER {truncate_trigger} AFTER TRUNCATE ON {quote(table)} "
-        f"FOR EACH STATEMENT EXECUTE FUNCTION {TRIGGER_PREFIX}_renew()",
+        (
+            f"DROP TRIGGER IF EXISTS {row_trigger} ON {quote(table)}",
+            f"CREATE CONSTRAINT TRIGGER {row_trigger} AFTER INSERT OR DELETE OR UPDATE OF {updated} "
+            f"ON {quote(table)} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION {TRIGGER_PREFIX}_renew()",
+        ),
+        (
+            f"DROP TRIGGER IF EXISTS {truncate_trigger} ON {quote(table)}",
+            f"CREATE TRIGGER {truncate_trigger} AFTER TRUNCATE ON {quote(table)} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {TRIGGER_PREFIX}_renew()",
+        ),
     ]
