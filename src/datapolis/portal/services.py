@@ -22,7 +22,13 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext, gettext_lazy
 
-from datapolis.access.policy import DatasetView, dataset_views, principal_from_request, visible_datasets_queryset
+from datapolis.access.policy import (
+    DatasetView,
+    dataset_view,
+    dataset_views,
+    principal_from_request,
+    visible_datasets_queryset,
+)
 from datapolis.api.explore import catalog as catalog_api
 from datapolis.api.explore.datasets import DatasetAccess, open_dataset
 from datapolis.api.explore.facets import Facet, FacetRequest, compute_facets
@@ -254,7 +260,7 @@ def information(page: DatasetPage) -> dict[str, Any]:
                 "mimetype": item.mimetype,
                 "url": f"{API_BASE}/catalog/datasets/{dataset.dataset_id}/attachments/{item.attachment_id}",
             }
-            for item in dataset.attachments.all()
+            for item in (dataset.attachments.all() if page.access.view.data_visible else ())
         ],
         "versions": versions,
         "records_count": catalog_api.filtered_count(page.access.view),
@@ -461,6 +467,7 @@ def map_config(page: DatasetPage, request: HttpRequest, params) -> dict[str, Any
         "tooltip": [{"name": spec.name, "label": spec.label} for spec in tooltip],
         "bounds": _bounds(page, geo),
         "basemap": basemap_style_url(),
+        "background": None if basemap_style_url() else background_layer(request, exclude=page.dataset.dataset_id),
         "color": None,
         "primary": request.portal.primary_color,
     }
@@ -474,6 +481,54 @@ def basemap_style_url() -> str | None:
     return (
         getattr(settings, "DATAPOLIS_BASEMAP_STYLE_URL", None) or os.environ.get("DATAPOLIS_BASEMAP_STYLE_URL") or None
     )
+
+
+BACKGROUND_LABEL_FIELDS = ("nom", "nom_commune", "libelle", "libelle_commune", "name", "nom_com", "lib_com")
+
+
+def background_dataset_id() -> str:
+    """The dataset named for the offline background (DATAPOLIS_BASEMAP_DATASET); "" picks one, "none" disables."""
+    return (
+        getattr(settings, "DATAPOLIS_BASEMAP_DATASET", None) or os.environ.get("DATAPOLIS_BASEMAP_DATASET") or ""
+    ).strip()
+
+
+def background_layer(request: HttpRequest, exclude: str = "") -> dict[str, Any] | None:
+    """The offline basemap: a polygons dataset (the territory's communes) drawn under the data with its names.
+
+    The named dataset, else the first visible published dataset with a geo_shape field whose id,
+    title or keywords speak of communes. It is read through the tile endpoint, so the caller's
+    access rules apply to it as to any dataset.
+    """
+    chosen = background_dataset_id()
+    if chosen.lower() == "none":
+        return None
+    principal = principal_from_request(request)
+    candidates = visible_datasets_queryset(principal, request.portal).filter(fields__type="geo_shape").distinct()
+    if chosen:
+        candidates = candidates.filter(dataset_id=chosen)
+    for dataset in candidates.prefetch_related("fields").order_by("dataset_id"):
+        words = " ".join([dataset.dataset_id, dataset.title, *map(str, dataset.keywords or [])]).lower()
+        if not chosen and ("commune" not in words or dataset.dataset_id == exclude):
+            continue
+        view = dataset_view(principal, request.portal, dataset.dataset_id)
+        if view is None or not view.data_visible or dataset.current_snapshot is None:
+            continue
+        fields = [spec for spec in dataset.fields.all() if view.field_visible(spec.name)]
+        shape = next((spec.name for spec in fields if spec.type == "geo_shape"), None)
+        texts = [spec.name for spec in fields if spec.type == "text"]
+        label = next((name for name in BACKGROUND_LABEL_FIELDS if name in texts), texts[0] if texts else "")
+        if shape is None:
+            continue
+        query = urlencode([("field", shape), ("attributes", label), ("cluster", "false")])
+        tiles = f"/api/tiles/{dataset.dataset_id}/{{z}}/{{x}}/{{y}}.pbf?{query}"
+        return {
+            "dataset_id": dataset.dataset_id,
+            "title": dataset.title,
+            "tiles": request.build_absolute_uri("/")[:-1] + tiles,
+            "label": label,
+        }
+    return None
 
 
 def _aggregate(page: DatasetPage, select: str) -> dict[str, Any]:

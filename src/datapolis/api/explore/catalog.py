@@ -81,6 +81,8 @@ def dataset_object(view: DatasetView, *, count: int | None = None) -> dict[str, 
     data = explore_dataset(view.dataset)
     data["fields"] = [field for field in data["fields"] if view.field_visible(field["name"])]
     data["data_visible"] = view.data_visible
+    if not view.data_visible:
+        data["attachments"] = []
     records = filtered_count(view) if count is None else count
     data["metas"]["default"]["records_count"] = records
     data["has_records"] = records > 0

@@ -279,7 +279,7 @@ def dataset_facets(request: HttpRequest, dataset_id: DatasetId, params: Query[Fa
     summary="A dataset's attached files.",
 )
 def attachments(request: HttpRequest, dataset_id: DatasetId) -> HttpResponse:
-    access = open_dataset(request, dataset_id, data=False)
+    access = open_dataset(request, dataset_id)  # attachments are data: a metadata-only grant does not reach them
     items = [
         {
             "href": links.absolute(request, f"catalog/datasets/{dataset_id}/attachments/{item.attachment_id}"),
@@ -301,7 +301,7 @@ def attachments(request: HttpRequest, dataset_id: DatasetId) -> HttpResponse:
 def attachment(request: HttpRequest, dataset_id: DatasetId, attachment_id: AttachmentId) -> HttpResponse:
     from django.http import FileResponse
 
-    access = open_dataset(request, dataset_id, data=False)
+    access = open_dataset(request, dataset_id)
     item = access.dataset.attachments.filter(attachment_id=attachment_id).first()
     if item is None:
         raise NotFound(f"Unknown attachment: {attachment_id}")
