@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zipfile
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
@@ -62,3 +63,20 @@ def test_more_rows_than_a_sheet_holds_is_an_export_error(con, temp_dir):
             "xlsx",
             temp_dir=temp_dir,
         )
+
+
+FORMULA_LIKE = ["=1+2", '=HYPERLINK("http://example.org","x")', "+SUM(A1:A2)", "-2+3", "@cmd", "=cmd|' /C calc'!A0"]
+
+
+def test_text_that_looks_like_a_formula_stays_text(con, temp_dir):
+    con.execute(
+        "CREATE OR REPLACE TABLE formulas AS SELECT unnest(?) AS value, generate_subscripts(?, 1) AS row_number",
+        [FORMULA_LIKE, FORMULA_LIKE],
+    )
+    _, data = run_export(con, temp_dir, "formulas", [ExportColumn("value", "value", "text")], "xlsx")
+    workbook = openpyxl.load_workbook(io.BytesIO(data))  # not read-only: cell data types are kept
+    cells = [row[0] for row in workbook.active.iter_rows(min_row=2)]
+    assert [cell.value for cell in cells] == FORMULA_LIKE
+    assert {cell.data_type for cell in cells} == {"s"}  # never "f" (a formula)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert b"<f>" not in archive.read("xl/worksheets/sheet1.xml")
