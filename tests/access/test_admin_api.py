@@ -67,7 +67,12 @@ def test_groups_create_and_add(admin_api):
 def test_grant_and_revoke(admin_api):
     response = admin_api.put(
         "/datasets/restricted/grants",
-        {"user": "reader", "filter": MEUDON_FILTER, "fields": ["id", "commune"], "until": "2030-01-01T00:00:00Z"},
+        {
+            "user": "reader",
+            "row_filter": MEUDON_FILTER,
+            "fields": ["id", "commune"],
+            "expires_at": "2030-01-01T00:00:00Z",
+        },
     )
     assert response.status_code == 200, response.content
     assert response.json() | {"expires_at": None} == {
@@ -87,7 +92,7 @@ def test_grant_and_revoke(admin_api):
 
 
 def test_a_grant_with_a_bad_filter_or_field_is_refused(admin_api):
-    bad_filter = admin_api.put("/datasets/restricted/grants", {"group": "agents-meudon", "filter": 'comune = "x"'})
+    bad_filter = admin_api.put("/datasets/restricted/grants", {"group": "agents-meudon", "row_filter": 'comune = "x"'})
     assert bad_filter.status_code == 400
     assert "comune" in bad_filter.json()["message"]
     bad_field = admin_api.put("/datasets/restricted/grants", {"group": "agents-meudon", "fields": ["nope"]})

@@ -5,6 +5,10 @@ cookie (then with the CSRF token on writes). Changes need a write-scope key or a
 Instance admins may do everything; a user may manage their own API keys; editors of a
 dataset may manage its grants; admins of a portal may share their datasets with others.
 Errors answer `{"message", "error_code"}` like the Explore API.
+
+Every body is validated by a schema that forbids unknown keys (422): a misspelt or
+outdated key must never be dropped silently. A resource is written in the shape it is
+read in: a grant read from `GET .../grants` can be sent back to `PUT` unchanged.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import APIKeyCookie, APIKeyHeader
+from pydantic import ConfigDict
 
 from datapolis.access import services
 from datapolis.access.exports import audit_events, event_summary, events_csv
@@ -76,7 +81,25 @@ def http_error(request, exc):
 
 @api.exception_handler(ValidationError)
 def invalid_parameters(request, exc):
-    return error(request, str(exc.errors), "InvalidRESTParameterError", 400)
+    problems = [_problem(item) for item in exc.errors]
+    body = {
+        "message": _("Invalid request: %(problems)s.") % {"problems": "; ".join(problems)},
+        "error_code": "InvalidRESTParameterError",
+        "detail": [{"loc": list(item.get("loc", ())), "type": item.get("type", "")} for item in exc.errors],
+    }
+    return JsonResponse(body, status=422)
+
+
+def _problem(item: dict) -> str:
+    """One validation error as `where: what`, unknown keys named as such."""
+    where = ".".join(str(part) for part in item.get("loc", ()) if part not in ("body", "query", "path"))
+    if item.get("type") == "extra_forbidden":
+        what = _("unknown key")
+    elif item.get("type") == "missing":
+        what = _("missing")
+    else:
+        what = str(item.get("msg", "invalid"))
+    return f"{where}: {what}" if where else what
 
 
 @api.exception_handler(ValueError)
@@ -107,21 +130,29 @@ def require_admin_writer(request) -> Principal:
     return require_admin(request)
 
 
+class Input(Schema):
+    """A request body: unknown keys are refused (422), never ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
 # Users and groups -------------------------------------------------------------------
 
 
-class UserIn(Schema):
+class UserIn(Input):
+    """A new account; `is_admin` as `GET /users` reads it."""
+
     username: str
     email: str = ""
     password: str | None = None
-    admin: bool = False
+    is_admin: bool = False
 
 
-class MemberIn(Schema):
+class MemberIn(Input):
     username: str
 
 
-class GroupIn(Schema):
+class GroupIn(Input):
     name: str
 
 
@@ -135,7 +166,7 @@ def list_users(request):
 def create_user(request, body: UserIn):
     who = require_admin_writer(request)
     user = services.create_user(
-        body.username, email=body.email, password=body.password, admin=body.admin, actor=who, request=request
+        body.username, email=body.email, password=body.password, admin=body.is_admin, actor=who, request=request
     )
     return 201, services.user_summary(user)
 
@@ -170,13 +201,19 @@ def add_member(request, name: str, body: MemberIn):
 # Grants -----------------------------------------------------------------------------
 
 
-class GrantIn(Schema):
+class GrantSchema(Input):
+    """A grant, the same shape read (`GET`) and written (`PUT`).
+
+    `dataset` is optional on writes (the path names it) and must match the path when sent.
+    """
+
+    dataset: str | None = None
     user: str | None = None
     group: str | None = None
-    filter: str = ""
+    data_visible: bool = True
     fields: list[str] | None = None
-    until: datetime | None = None
-    metadata_only: bool = False
+    row_filter: str = ""
+    expires_at: datetime | None = None
 
 
 def editable_dataset(request, dataset_id: str):
@@ -194,24 +231,28 @@ def _writer_view(who: Principal) -> Principal:
     return replace(who, scope="write")
 
 
-@api.get("/datasets/{dataset_id}/grants")
+@api.get("/datasets/{dataset_id}/grants", response=list[GrantSchema])
 def list_grants(request, dataset_id: str):
     dataset = editable_dataset(request, dataset_id)
     grants = dataset.grants.select_related("dataset", "user", "group").order_by("id")
     return [services.grant_summary(item) for item in grants]
 
 
-@api.put("/datasets/{dataset_id}/grants")
-def set_grant(request, dataset_id: str, body: GrantIn):
+@api.put("/datasets/{dataset_id}/grants", response=GrantSchema)
+def set_grant(request, dataset_id: str, body: GrantSchema):
     who = require_write(request)
     editable_dataset(request, dataset_id)
+    if body.dataset is not None and body.dataset != dataset_id:
+        raise HttpError(
+            422, _("This grant names dataset %(body)s, not %(path)s.") % {"body": body.dataset, "path": dataset_id}
+        )
     item = services.grant(
         dataset_id,
         services.Holder(user=body.user, group=body.group),
-        row_filter=body.filter,
+        row_filter=body.row_filter,
         fields=body.fields,
-        until=body.until,
-        metadata_only=body.metadata_only,
+        until=body.expires_at,
+        metadata_only=not body.data_visible,
         actor=who,
         request=request,
     )
@@ -230,14 +271,14 @@ def delete_grant(request, dataset_id: str, user: str | None = None, group: str |
 # API keys ---------------------------------------------------------------------------
 
 
-class ApiKeyIn(Schema):
+class ApiKeyIn(Input):
     username: str | None = None
     scope: str = "read"
     until: datetime | None = None
     name: str = ""
 
 
-class RevokeIn(Schema):
+class RevokeIn(Input):
     key: str
 
 
@@ -274,13 +315,15 @@ def revoke_api_key(request, body: RevokeIn):
 # Portals ----------------------------------------------------------------------------
 
 
-class PortalIn(Schema):
+class PortalIn(Input):
+    """A new portal; `is_default` as the answer reads it."""
+
     host: str
     name: str
-    default: bool = False
+    is_default: bool = False
 
 
-class ShareIn(Schema):
+class ShareIn(Input):
     dataset: str
     filter: str = ""
 
@@ -288,7 +331,7 @@ class ShareIn(Schema):
 @api.post("/portals", response={201: dict})
 def create_portal(request, body: PortalIn):
     who = require_admin_writer(request)
-    portal = portals.create_portal(body.host, body.name, is_default=body.default, actor=who, request=request)
+    portal = portals.create_portal(body.host, body.name, is_default=body.is_default, actor=who, request=request)
     return 201, {"host": portal.host, "name": portal.name, "is_default": portal.is_default}
 
 
