@@ -1,7 +1,9 @@
 // The dataset map: MapLibre GL drawing the engine's vector tiles (/api/tiles/...).
-// No basemap by default (works offline): a plain background and the data layers; a
-// basemap style URL set by the administrator (DATAPOLIS_BASEMAP_STYLE_URL) goes under them.
-import { Map, NavigationControl, Popup, ScaleControl } from "../vendor/maplibre-gl/maplibre-gl.mjs";
+// Under the data: the basemap style set by the administrator (DATAPOLIS_BASEMAP_STYLE_URL),
+// else, offline, the territory's commune boundaries served by this instance as vector tiles
+// (config.background), named with HTML labels. Cluster counts are HTML labels too: they need
+// no glyphs (font files), which an offline instance does not have.
+import { Map, Marker, NavigationControl, Popup, ScaleControl } from "../vendor/maplibre-gl/maplibre-gl.mjs";
 
 const container = document.getElementById("map");
 const config = JSON.parse(document.getElementById(container.dataset.configId).textContent);
@@ -54,23 +56,91 @@ function dataLayers() {
         "circle-stroke-color": "#ffffff",
         "circle-stroke-width": 1.5,
       } },
-    { id: "data-cluster-count", type: "symbol", source: "data", "source-layer": "data",
-      filter: [">", ["get", "point_count"], 1],
-      layout: { "text-field": ["to-string", ["get", "point_count"]], "text-size": 11, "text-font": ["Noto Sans Regular"] },
-      paint: { "text-color": "#ffffff" } },
     { id: "data-points", type: "circle", source: "data", "source-layer": "data",
       filter: ["==", ["get", "point_count"], 1],
       paint: { "circle-color": color, "circle-radius": 5, "circle-stroke-color": "#ffffff", "circle-stroke-width": 1 } },
   ];
 }
 
+function backgroundLayers() {
+  if (!config.background) return [];
+  return [
+    { id: "basemap-fill", type: "fill", source: "basemap", "source-layer": "data",
+      paint: { "fill-color": "#f7f4ee", "fill-opacity": 1 } },
+    { id: "basemap-line", type: "line", source: "basemap", "source-layer": "data",
+      paint: { "line-color": "#8a8f98", "line-width": 1, "line-dasharray": [3, 2] } },
+  ];
+}
+
 function style() {
+  const sources = { data: { type: "vector", tiles: [config.tiles], minzoom: 0, maxzoom: 16 } };
+  if (config.background) {
+    sources.basemap = { type: "vector", tiles: [config.background.tiles], minzoom: 0, maxzoom: 16,
+      attribution: config.background.title };
+  }
   return {
     version: 8,
-    // Glyphs are only needed for cluster counts; without a basemap, counts show in popups.
-    sources: { data: { type: "vector", tiles: [config.tiles], minzoom: 0, maxzoom: 16 } },
-    layers: [{ id: "background", type: "background", paint: { "background-color": "#e9eef3" } },
-      ...dataLayers().filter((layer) => layer.type !== "symbol")],
+    sources,
+    layers: [{ id: "background", type: "background", paint: { "background-color": "#dfe6ec" } },
+      ...backgroundLayers(), ...dataLayers()],
+  };
+}
+
+// HTML labels kept in step with what is drawn: one per cluster, one per background area.
+function labelMarkers(map, className, collect) {
+  let markers = [];
+  function refresh() {
+    for (const marker of markers) marker.remove();
+    markers = collect().map(({ text, lngLat }) => {
+      const element = document.createElement("span");
+      element.className = className;
+      element.textContent = text;
+      element.setAttribute("aria-hidden", "true");
+      return new Marker({ element }).setLngLat(lngLat).addTo(map);
+    });
+  }
+  map.on("idle", refresh);
+  map.on("movestart", () => { for (const marker of markers) marker.getElement().hidden = true; });
+}
+
+function clusterLabels(map) {
+  const format = new Intl.NumberFormat(document.documentElement.lang, { notation: "compact" });
+  return () => {
+    const seen = new Set();
+    const labels = [];
+    for (const feature of map.queryRenderedFeatures({ layers: ["data-clusters"] })) {
+      const [lon, lat] = feature.geometry.coordinates;
+      const key = lon.toFixed(6) + "," + lat.toFixed(6);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      labels.push({ text: format.format(feature.properties.point_count), lngLat: [lon, lat] });
+    }
+    return labels;
+  };
+}
+
+// A name at the centre of each background area's box (pieces from every tile merged).
+function areaLabels(map) {
+  const field = config.background.label;
+  return () => {
+    if (!field || map.getZoom() < 8) return [];
+    const boxes = {};
+    for (const feature of map.querySourceFeatures("basemap", { sourceLayer: "data" })) {
+      const name = feature.properties[field];
+      if (!name) continue;
+      const box = boxes[name] || (boxes[name] = [180, 90, -180, -90]);
+      const rings = feature.geometry.type === "Polygon" ? feature.geometry.coordinates
+        : feature.geometry.coordinates.flat();
+      for (const [lon, lat] of rings.flat()) {
+        box[0] = Math.min(box[0], lon); box[1] = Math.min(box[1], lat);
+        box[2] = Math.max(box[2], lon); box[3] = Math.max(box[3], lat);
+      }
+    }
+    const view = map.getBounds();
+    return Object.entries(boxes)
+      .map(([text, box]) => ({ text, lngLat: [(box[0] + box[2]) / 2, (box[1] + box[3]) / 2] }))
+      .filter((label) => view.contains(label.lngLat))
+      .slice(0, 200);
   };
 }
 
@@ -118,6 +188,54 @@ function uiStrings() {
   };
 }
 
+// A click (or a tap) on a feature pins its popup, which stays open until closed or another
+// click; hovering with a mouse shows a passing one. Taps are read from touch events because
+// MapLibre cancels the mouse events a browser would derive from them.
+function showPopups(map, layers) {
+  const pinned = new Popup({ closeButton: true, closeOnClick: false, maxWidth: "320px" });
+  const passing = new Popup({ closeButton: false, closeOnClick: false, maxWidth: "320px" });
+  function featureAt(point, tolerance) {
+    const box = [[point.x - tolerance, point.y - tolerance], [point.x + tolerance, point.y + tolerance]];
+    return map.queryRenderedFeatures(box, { layers })[0];
+  }
+  function open(event, tolerance) {
+    const feature = featureAt(event.point, tolerance);
+    passing.remove();
+    if (!feature) { pinned.remove(); return; }
+    if (feature.properties.point_count > 1) {
+      map.easeTo({ center: event.lngLat, zoom: Math.min(map.getZoom() + 2, 16) });
+    }
+    pinned.setLngLat(event.lngLat).setDOMContent(popupHtml(feature)).addTo(map);
+  }
+  map.on("click", (event) => open(event, 3));
+  let touchStart = null;
+  const canvas = map.getCanvasContainer();
+  function touchPoint(touch) {
+    const box = canvas.getBoundingClientRect();
+    return { x: touch.clientX - box.left, y: touch.clientY - box.top };
+  }
+  canvas.addEventListener("touchstart", (event) => {
+    touchStart = event.touches.length === 1 ? touchPoint(event.touches[0]) : null;
+  }, { passive: true });
+  canvas.addEventListener("touchend", (event) => {
+    const end = event.changedTouches.length === 1 ? touchPoint(event.changedTouches[0]) : null;
+    if (touchStart && end && Math.hypot(end.x - touchStart.x, end.y - touchStart.y) < 8) {
+      open({ point: end, lngLat: map.unproject([end.x, end.y]) }, 12);
+    }
+    touchStart = null;
+  }, { passive: true });
+  map.on("mousemove", (event) => {
+    const feature = featureAt(event.point, 3);
+    map.getCanvas().style.cursor = feature ? "pointer" : "";
+    if (feature && !pinned.isOpen()) {
+      passing.setLngLat(event.lngLat).setDOMContent(popupHtml(feature)).addTo(map);
+    } else {
+      passing.remove();
+    }
+  });
+  container.popup = pinned;
+}
+
 function start() {
   if (!webglAvailable()) {
     container.classList.add("map-message");
@@ -135,33 +253,12 @@ function start() {
   map.on("load", () => {
     if (config.basemap) {
       map.addSource("data", { type: "vector", tiles: [config.tiles], minzoom: 0, maxzoom: 16 });
-      for (const layer of dataLayers()) {
-        if (layer.type === "symbol" && !map.getStyle().glyphs) continue;
-        map.addLayer(layer);
-      }
+      for (const layer of dataLayers()) map.addLayer(layer);
     }
     const interactive = dataLayers().map((layer) => layer.id).filter((id) => map.getLayer(id) && !id.endsWith("-line"));
-    const popup = new Popup({ closeButton: true, maxWidth: "320px" });
-    for (const id of interactive) {
-      map.on("click", id, (event) => {
-        const feature = event.features[0];
-        if (feature.properties.point_count > 1) {
-          map.easeTo({ center: event.lngLat, zoom: Math.min(map.getZoom() + 2, 16) });
-        }
-        popup.setLngLat(event.lngLat).setDOMContent(popupHtml(feature)).addTo(map);
-      });
-      map.on("mousemove", id, (event) => {
-        map.getCanvas().style.cursor = "pointer";
-        if (!popup.isOpen() || popup._hover) {
-          popup.setLngLat(event.lngLat).setDOMContent(popupHtml(event.features[0])).addTo(map);
-          popup._hover = true;
-        }
-      });
-      map.on("mouseleave", id, () => {
-        map.getCanvas().style.cursor = "";
-        if (popup._hover) { popup.remove(); popup._hover = false; }
-      });
-    }
+    showPopups(map, interactive);
+    labelMarkers(map, "map-cluster-count", clusterLabels(map));
+    if (config.background) labelMarkers(map, "map-area-name", areaLabels(map));
     container.dataset.state = "loaded";
   });
   map.on("idle", () => { container.dataset.idle = "true"; });
