@@ -265,25 +265,32 @@ def rollback(
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
-    threads: Annotated[int, typer.Option(help="Threads per worker.")] = 8,
+    workers: Annotated[int, typer.Option(help="Web worker processes (one that dies is started again).")] = 1,
+    threads: Annotated[int, typer.Option(help="Threads per web worker.")] = 8,
+    no_worker: Annotated[
+        bool,
+        typer.Option("--no-worker", help="Run no job worker alongside (run `datapolis worker` separately)."),
+    ] = False,
 ):
-    """Serve the instance over HTTP."""
+    """Serve the instance over HTTP, with a job worker for large imports (unless --no-worker)."""
     ensure_instance()
     from datapolis.server import serve as run_server
 
-    run_server(host=host, port=port, workers=workers, threads=threads)
+    run_server(host=host, port=port, workers=workers, threads=threads, job_worker=not no_worker)
 
 
 @app.command()
 def worker(
-    workers: Annotated[int, typer.Option(help="Worker threads.")] = 2,
+    workers: Annotated[int, typer.Option(help="Jobs run at once (each in a process of its own).")] = 2,
+    parent_pid: Annotated[
+        int | None, typer.Option("--parent-pid", hidden=True, help="Stop when this process is gone.")
+    ] = None,
 ):
-    """Run the background job worker (imports, refreshes, exports)."""
+    """Run the background job worker (large imports from the back office); stops cleanly on SIGTERM."""
     ensure_instance()
-    from django.core.management import call_command
+    from datapolis.jobs.worker import run_worker
 
-    call_command("run_huey", workers=workers, worker_type="thread")
+    run_worker(workers, parent_pid=parent_pid)
 
 
 @app.command()
@@ -313,7 +320,8 @@ def demo(
         for name, message in report.failed:
             errors.print(f"  [yellow]skipped[/] {name}: {message}", highlight=False)
         console.print(f"Admin login: [bold]admin[/] / [bold]{password}[/]")
-        console.print(f"Portal: [bold]http://{host}:{port}/[/]  (back office: http://{host}:{port}/admin/)")
+        console.print(f"Portal: [bold]http://{host}:{port}/[/]")
+        console.print(f"Back office: [bold]http://{host}:{port}/backoffice/[/]", soft_wrap=True)
 
     run(body)
     if not no_serve:

@@ -24,6 +24,7 @@ def test_demo_imports_the_generated_datasets_and_prints_a_login(instance_env: di
     assert result.returncode == 0, result.stderr
     assert re.search(r"Admin login: admin / \S{12,}", result.stdout)
     assert "http://127.0.0.1:8000/" in result.stdout
+    assert "Back office: http://127.0.0.1:8000/backoffice/" in result.stdout  # not Django's /admin/
     listing = json.loads(datapolis(instance_env, "datasets", "--json").stdout)
     by_id = {item["dataset_id"]: item for item in listing["results"]}
     assert {

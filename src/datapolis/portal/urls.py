@@ -22,3 +22,10 @@ urlpatterns = [
     path("embed/dataset/<str:dataset_id>/map/", views.embed_map, name="embed-map"),
     path("embed/dataset/<str:dataset_id>/chart/", views.embed_chart, name="embed-chart"),
 ]
+
+urlpatterns += [
+    path("legal-notice/", views.legal_notice, name="legal-notice"),
+    path("accessibility/", views.accessibility, name="accessibility"),
+    path("robots.txt", views.robots_txt, name="robots"),
+    path("sitemap.xml", views.sitemap_xml, name="sitemap"),
+]

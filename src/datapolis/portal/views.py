@@ -157,3 +157,31 @@ def embed_table(request: HttpRequest, page: DatasetPage) -> dict[str, Any]:
 
 embed_map = dataset_page("map", embed=True)(_map)
 embed_chart = dataset_page("chart", embed=True)(_chart)
+
+
+# -- site pages: legal notice, accessibility statement, robots.txt, sitemap.xml ----------
+
+
+@require_GET
+def legal_notice(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/legal_notice.html")
+
+
+@require_GET
+def accessibility(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/accessibility.html")
+
+
+@require_GET
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    sitemap_url = request.build_absolute_uri(reverse("portal:sitemap"))
+    return render(request, "portal/robots.txt", {"sitemap_url": sitemap_url}, content_type="text/plain; charset=utf-8")
+
+
+@require_GET
+def sitemap_xml(request: HttpRequest) -> HttpResponse:
+    from django.contrib.sitemaps.views import sitemap
+
+    from datapolis.portal.sitemaps import PortalSitemap
+
+    return sitemap(request, {"portal": PortalSitemap(request)}, template_name="portal/sitemap.xml")

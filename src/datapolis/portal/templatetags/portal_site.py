@@ -1,0 +1,36 @@
+"""Tags of the site's frame (header and footer): the back-office link, the accessibility status."""
+
+from __future__ import annotations
+
+from django import template
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils.translation import pgettext
+
+register = template.Library()
+
+# The RGAA status the law asks every page to show (décret 2019-768): "non compliant" until an
+# audit measures the rate of criteria met; set DATAPOLIS_ACCESSIBILITY_STATUS in settings after it.
+ACCESSIBILITY_STATUSES = {
+    "non_compliant": lambda: pgettext("RGAA compliance status", "non compliant"),
+    "partially_compliant": lambda: pgettext("RGAA compliance status", "partially compliant"),
+    "fully_compliant": lambda: pgettext("RGAA compliance status", "fully compliant"),
+}
+
+
+@register.simple_tag(takes_context=True)
+def may_use_backoffice(context: template.Context) -> bool:
+    """True for a signed-in agent who may publish (the back office's own rule)."""
+    request: HttpRequest | None = context.get("request")
+    if request is None or not request.user.is_authenticated:
+        return False
+    from datapolis.backoffice.permissions import may_use_backoffice as allowed
+    from datapolis.backoffice.permissions import principal_of
+
+    return allowed(principal_of(request))
+
+
+@register.simple_tag
+def accessibility_status() -> str:
+    status = getattr(settings, "DATAPOLIS_ACCESSIBILITY_STATUS", "non_compliant")
+    return ACCESSIBILITY_STATUSES.get(status, ACCESSIBILITY_STATUSES["non_compliant"])()
