@@ -158,3 +158,32 @@ def test_geo_cluster_groups_points_and_returns_their_centre(velib):
         assert 2.1 < row["cluster"]["lon"] < 2.6 and 48.7 < row["cluster"]["lat"] < 49.0
     coarse = velib.query(select="count(*) as n", group_by="geo_cluster(geo, 3)")
     assert len(coarse) < len(rows)
+
+
+def test_envelope_and_bbox_in_one_select_answer_both_every_time(velib, communes49):
+    """Issue 10: with ST_Extent_Agg after list(), this select corrupted memory (wrong answers,
+    then a double free or an invalidated database). Repeated, as the crash came after 1-5 calls."""
+    from shapely.geometry import MultiPoint
+
+    points = [(r["geo"]["lon"], r["geo"]["lat"]) for r in velib.rows]
+    lons, lats = [p[0] for p in points], [p[1] for p in points]
+    for _ in range(6):
+        row = velib.query(select="envelope(geo) as e, bbox(geo) as b, count(*) as n")[0]
+        assert row["n"] == len(points)
+        assert shape(row["e"]["geometry"]).symmetric_difference(MultiPoint(points).convex_hull).area < 1e-12
+        assert shape(row["b"]["geometry"]).bounds == pytest.approx((min(lons), min(lats), max(lons), max(lats)))
+    grouped = communes49.query(select="nom, bbox(shape) as b, count(*) as n", group_by="nom", order_by="nom", limit=3)
+    for group in grouped:
+        bounds = [shape(r["shape"]).bounds for r in communes49.rows if r["nom"] == group["nom"]]
+        expected = (min(b[0] for b in bounds), min(b[1] for b in bounds), max(b[2] for b in bounds),
+                    max(b[3] for b in bounds))  # fmt: skip
+        assert group["n"] == len(bounds)
+        assert shape(group["b"]["geometry"]).bounds == pytest.approx(expected)
+
+
+def test_arithmetic_on_aggregates_runs(velib):
+    """TRY() may not hold an aggregate: `count(*) + count(*)` was a Binder Error (a 500)."""
+    row = velib.query(select="count(*) + count(*) as twice, -count(*) as negative, sum(capacity) / count(*) as mean")[0]
+    assert row["twice"] == 2 * len(velib.rows)
+    assert row["negative"] == -len(velib.rows)
+    assert row["mean"] == pytest.approx(sum(r["capacity"] for r in velib.rows) / len(velib.rows))

@@ -48,6 +48,22 @@ def _fn(name: str, *args: exp.Expression) -> exp.Expression:
     return exp.Anonymous(this=name, expressions=list(args))
 
 
+_AGGREGATE_FUNCTIONS = frozenset({"list", "quantile_cont"})
+
+
+def _has_aggregate(expression: exp.Expression) -> bool:
+    return any(
+        isinstance(node, exp.AggFunc)
+        or (isinstance(node, exp.Anonymous) and str(node.this).lower() in _AGGREGATE_FUNCTIONS)
+        for node in expression.walk()
+    )
+
+
+def _is_double_cast(expression: exp.Expression) -> bool:
+    inner = expression.this if isinstance(expression, exp.Paren) else expression
+    return isinstance(inner, exp.Cast) and inner.to.is_type(exp.DataType.Type.DOUBLE)
+
+
 class Printer:
     """Prints the expressions of one query; collects its bound parameters."""
 
@@ -147,10 +163,21 @@ class Printer:
         return self.overflow_safe(operation(this=left, expression=right))
 
     def overflow_safe(self, arithmetic: exp.Expression) -> exp.Expression:
-        """In DuckDB an overflow is an error; a query must not fail on data, so it gives null."""
-        if self.dialect == "duckdb":
+        """In DuckDB an overflow is an error; a query must not fail on data, so it gives null.
+
+        TRY() may not hold an aggregate (`count(*) + 1`): there the operands are computed
+        as doubles, whose overflow is an infinity rather than an error, and an infinity or
+        NaN gives null.
+        """
+        if self.dialect != "duckdb":
+            return arithmetic
+        if not _has_aggregate(arithmetic):
             return _fn("try", arithmetic)
-        return arithmetic
+        for operand in (arithmetic.this, arithmetic.args.get("expression")):
+            if operand is not None and not _is_double_cast(operand):
+                operand.replace(_cast(operand.copy(), "double"))
+        finite = _fn("isfinite", arithmetic.copy())
+        return exp.Case(ifs=[exp.If(this=finite, true=arithmetic)])
 
     # where
     def _And(self, node: ast.And) -> exp.Expression:
@@ -457,7 +484,24 @@ class Printer:
         return _fn("ST_ConvexHull", collected)
 
     def _call_bbox(self, node: ast.Call) -> exp.Expression:
-        return _fn("ST_Extent_Agg", self._geo_argument(node))
+        """The bounding box from plain min/max aggregates of coordinates.
+
+        Not ST_Extent_Agg: in DuckDB 1.5 its aggregate state overwrites the state of an
+        aggregate placed before it (`list()` of envelope() in the same select), which gave
+        wrong values, then a double free or an invalidated database (issue 10).
+        """
+        argument = node.args[0]
+        assert isinstance(argument, ast.Field) and argument.spec is not None
+        spec = argument.spec
+        if spec.type == "geo_point_2d":
+            lon, lat = self.point_parts(spec)
+            low_x, low_y, high_x, high_y = lon.copy(), lat.copy(), lon, lat
+        else:
+            column = self.column(spec)
+            low_x, low_y = _fn("ST_XMin", column), _fn("ST_YMin", column.copy())
+            high_x, high_y = _fn("ST_XMax", column.copy()), _fn("ST_YMax", column.copy())
+        corners = (exp.Min(this=low_x), exp.Min(this=low_y), exp.Max(this=high_x), exp.Max(this=high_y))
+        return _fn("ST_MakeEnvelope", *(_cast(corner, "double") for corner in corners))
 
     # group_by
     def group_value(self, node: ast.Expr) -> exp.Expression:
