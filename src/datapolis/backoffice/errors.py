@@ -70,6 +70,7 @@ HINTS = {
     "timeout": gettext_noop("Try again later, or download the file yourself and upload it."),
     "http_status": gettext_noop("Check the address in your browser: it must download the file itself."),
     "bad_extension": gettext_noop("Export the data in one of the accepted formats."),
+    "interrupted": gettext_noop("Start the import again: the file and your choices are kept."),
 }
 DEFAULT_HINT = gettext_noop("Correct the file, or change the reading options, then try again.")
 

@@ -1,4 +1,8 @@
-"""Work done off the request path by the Huey consumer (`datapolis worker`)."""
+"""Work done off the request path by the job worker (`datapolis worker`, or the one `datapolis serve` starts).
+
+A task only runs its job in a child process (`supervision.run_job`), which makes sure
+the job ends SUCCEEDED or FAILED whatever stops it.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from django.utils import timezone
-from huey.contrib.djhuey import db_task
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
 
+from datapolis.jobs import supervision
 from datapolis.jobs.models import Job, JobStatus
 
 logger = logging.getLogger(__name__)
@@ -43,13 +49,22 @@ def enqueue_import(
 
 @db_task()
 def run_import(job_id: int) -> None:
+    supervision.run_job(job_id)
+
+
+@db_periodic_task(crontab(minute="*"))
+def recover_abandoned_jobs() -> dict[str, list[int]]:
+    """Every minute: fail the jobs whose process is gone (a worker on another machine may have died)."""
+    return supervision.recover_abandoned_jobs()
+
+
+def import_job(job_id: int) -> None:
+    """An import job's work, in the job's process (the job is RUNNING, claimed by it)."""
     from datapolis.catalog import services
     from datapolis.engine import StoreError
     from datapolis.ingest import IngestError, ReadOptions
 
     job = Job.objects.get(pk=job_id)
-    job.status, job.started = JobStatus.RUNNING, timezone.now()
-    job.save(update_fields=["status", "started"])
     params = job.parameters
     try:
         result = services.import_file(
