@@ -8,7 +8,7 @@ from datapolis.access.models import AuditEvent
 from datapolis.backoffice.models import Upload
 from datapolis.catalog import services as catalog
 from datapolis.catalog.models import Dataset, Status, Visibility
-from tests.backoffice.conftest import ORGANISATION, field_forms, french_csv, metadata_form, start_upload
+from tests.backoffice.conftest import ORGANISATION, field_forms, french_csv, metadata_form, signed_in, start_upload
 
 
 @pytest.fixture
@@ -30,7 +30,10 @@ def test_the_page_shows_status_versions_and_a_link_to_the_portal(agent_client, d
     assert 'id="dataset-status"' in page and "Published" in page
     assert 'data-version="2"' in page and 'data-version="1"' in page
     assert "alice" in page  # the author of version 2
-    assert "/backoffice/datasets/communes/versions/1/rollback/" in page
+    assert "Import of v1.csv" in page and "Import of v2.csv" in page
+    # Rolling back starts with a question (a link to it), never with a one-click form.
+    assert 'href="/backoffice/datasets/communes/versions/1/rollback/"' in page
+    assert 'action="/backoffice/datasets/communes/versions/1/rollback/"' not in page
     assert "/backoffice/datasets/communes/versions/2/rollback/" not in page  # the current one
     assert 'href="/dataset/communes/"' in page
 
@@ -53,9 +56,41 @@ def test_rolling_back_to_an_unknown_version_is_404(agent_client, dataset):
     assert agent_client.post("/backoffice/datasets/communes/versions/9/rollback/").status_code == 404
 
 
-def test_rollback_needs_post(agent_client, dataset, catalog_store):
-    assert agent_client.get("/backoffice/datasets/communes/versions/1/rollback/").status_code == 405
+def test_rolling_back_asks_first_what_will_happen(agent_client, dataset, catalog_store):
+    response = agent_client.get("/backoffice/datasets/communes/versions/1/rollback/")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Restore version 1?" in page
+    assert "Its data will be published as version 3; the current version (2) stays in the history" in page
+    assert '<form method="post"' in page and 'name="csrfmiddlewaretoken"' in page
+    assert 'href="/backoffice/datasets/communes/"' in page  # cancel
+    assert catalog_store.version("communes").number == 2  # asking changed nothing
+    assert events("dataset_rolled_back") == []
+
+
+def test_the_rollback_question_in_french(agent, dataset, catalog_store):
+    client = signed_in(agent)
+    client.cookies.load({"django_language": "fr"})
+    page = client.get("/backoffice/datasets/communes/versions/1/rollback/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+
+    assert "Restaurer la version 1\u00a0?" in page
+    assert "Ses données seront publiées comme version 3\u00a0; la version actuelle (2) reste dans l’historique" in page
+    assert "Import de v1.csv" in page
     assert catalog_store.version("communes").number == 2
+
+
+def test_a_rollback_restores_the_source_file_of_the_version(agent_client, dataset):
+    assert dataset.source["filename"] == "v2.csv"
+    agent_client.post("/backoffice/datasets/communes/versions/1/rollback/")
+
+    dataset.refresh_from_db()
+    assert dataset.source["filename"] == "v1.csv"
+    page = agent_client.get("/backoffice/datasets/communes/").content.decode()
+    summary = page.split('id="summary-title"')[1].split("</section>")[0]
+    assert "<dd>v1.csv</dd>" in summary and "v2.csv" not in summary
+    versions = page.split('id="versions"')[1].split("</table>")[0]
+    assert "Version 1 restored" in versions
 
 
 def test_unpublish_then_publish_again(agent_client, dataset):

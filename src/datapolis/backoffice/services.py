@@ -420,6 +420,7 @@ def perform_import(upload: Upload, dataset: Dataset, *, publish: bool, user, req
             publish=publish,
             actor=user,
             request=request,
+            source_url=upload.source_url or None,
         )
     except Exception as error:
         upload.state = UploadState.FAILED
@@ -431,9 +432,6 @@ def perform_import(upload: Upload, dataset: Dataset, *, publish: bool, user, req
         raise
     dataset = result.dataset
     _apply_field_edits(dataset, upload.fields)
-    if upload.source_url:
-        dataset.source = {**dataset.source, "url": upload.source_url}
-        dataset.save(update_fields=["source"])
     details = {
         "version": result.version.number,
         "records": result.version.row_count,
@@ -591,6 +589,11 @@ def delete(dataset: Dataset, *, user, request=None) -> None:
     for upload in Upload.objects.filter(dataset=dataset):
         discard_files(upload)
     catalog.delete_dataset(dataset, actor=user, request=request)
+
+
+def next_version_number(dataset: Dataset) -> int:
+    """The number a new version of `dataset` (an import or a rollback) would get now."""
+    return catalog.next_version_number(dataset)
 
 
 def versions(dataset: Dataset) -> list[Version]:

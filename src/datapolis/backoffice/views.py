@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from datapolis.backoffice import services, uploads
 from datapolis.backoffice.conf import setting
@@ -492,11 +492,19 @@ def dataset_unpublish(request, dataset_id: str):
 
 
 @backoffice_view
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def dataset_rollback(request, dataset_id: str, number: int):
+    """GET asks to confirm (what will be restored, as which version); POST restores."""
     dataset = editable_dataset(request, dataset_id)
-    if number not in {version.number for version in services.versions(dataset)}:
+    target = next((version for version in services.versions(dataset) if version.number == number), None)
+    if target is None:
         raise Http404("no such version")
+    if request.method != "POST":
+        return render(
+            request,
+            "backoffice/dataset_rollback.html",
+            {"dataset": dataset, "target": target, "new_number": services.next_version_number(dataset)},
+        )
     try:
         version = services.roll_back(dataset, number, user=request.user, request=request)
     except services.BackofficeError as error:

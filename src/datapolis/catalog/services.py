@@ -23,6 +23,7 @@ from datapolis.catalog import signals
 from datapolis.catalog.models import DATASET_ID_VALIDATOR, Dataset, Field, Status, Theme, Visibility
 from datapolis.catalog.storage import get_store
 from datapolis.engine import FieldSpec, Prepared, Version
+from datapolis.engine.store import CHANGE_IMPORT
 from datapolis.ingest import ReadOptions, prepare
 
 logger = logging.getLogger(__name__)
@@ -76,30 +77,36 @@ def import_file(
     author: str | None = None,
     actor: Any = None,
     request: Any = None,
+    source_url: str | None = None,
 ) -> ImportResult:
     """Read a file into a new version of `dataset_id`, creating the dataset if needed.
 
     Raises IngestError for bad input; the dataset and its served version are then unchanged.
     `actor` and `request` say who did it, for the audit log (`author` names them in the
-    version history; it defaults to the actor's name).
+    version history; it defaults to the actor's name). `source_url` is where the file
+    was fetched from, if it was.
     """
     author = author or actor_name(actor)
     validate_dataset_id(dataset_id)
     options = options or ReadOptions()
     existing = Dataset.objects.filter(dataset_id=dataset_id).first()
+    filename = options.original_name or Path(path).name
+    origin = {"options": options.to_dict(), "filename": filename, **({"url": source_url} if source_url else {})}
     started = time.perf_counter()
     version = get_store().publish(
         dataset_id,
         _with_catalog_annotations(prepare(Path(path), options), existing),
         author=author,
-        message=f"import {options.original_name or Path(path).name}",
+        message=f"import {filename}",
+        change={"kind": CHANGE_IMPORT, "file": filename},
+        origin=origin,
     )
     seconds = time.perf_counter() - started
     with transaction.atomic():
         dataset, created = Dataset.objects.get_or_create(
             dataset_id=dataset_id, defaults={"title": (metadata or {}).get("title") or dataset_id}
         )
-        dataset.source = {"options": options.to_dict(), "filename": options.original_name or Path(path).name}
+        dataset.source = origin
         if visibility:
             dataset.visibility = Visibility(visibility)
         if publish:
@@ -233,9 +240,22 @@ def rollback(
     version = get_store().rollback(dataset.dataset_id, number, author=author)
     with transaction.atomic():
         _mirror_version(dataset, version)
+        dataset.source = version_origin(version)
         dataset.save()
     _announce(dataset, signals.ROLLED_BACK, actor or author, request, to_version=number, version=version.number)
     return version
+
+
+def version_origin(version: Version) -> dict[str, Any]:
+    """Where a version's data came from, as `Dataset.source` says it.
+
+    Versions published before origins were recorded only know their file's name (the
+    reader's `original_name`): that is all a rollback to them can restore.
+    """
+    if version.origin:
+        return dict(version.origin)
+    filename = version.source.get("original_name") or version.change.get("file")
+    return {"filename": filename} if filename else {}
 
 
 def delete_dataset(dataset: Dataset, *, author: str | None = None, actor: Any = None, request: Any = None) -> None:
@@ -249,3 +269,7 @@ def delete_dataset(dataset: Dataset, *, author: str | None = None, actor: Any = 
 
 def versions(dataset: Dataset) -> list[Version]:
     return get_store().versions(dataset.dataset_id)
+
+
+def next_version_number(dataset: Dataset) -> int:
+    return get_store().next_version_number(dataset.dataset_id)

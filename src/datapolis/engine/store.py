@@ -7,13 +7,18 @@ data files. Earlier versions stay readable by time travel (`AT (VERSION => snaps
 
 A dataset's versions are the snapshots whose commit information names it; the
 commit's extra information carries the version number, row count and field list so a
-version is self-describing even after its metadata changed in the catalog.
+version is self-describing even after its metadata changed in the catalog. What a
+version changed is data too (`change`: a kind and its parameters, e.g. `{"kind":
+"rollback", "version": 1}`), so each reader can say it in its own language; `origin`
+keeps what the catalog knows of where the data came from (file name, URL, read options),
+so a rollback can restore it with the data.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -34,6 +39,11 @@ logger = logging.getLogger(__name__)
 COMMIT_AUTHOR_PREFIX = "datapolis"
 _CONFLICT_RETRIES = 8
 RECORD_ID_SEEDS = ("'datapolis:1'", "'datapolis:2'")
+
+# Kinds of `Version.change`.
+CHANGE_IMPORT = "import"  # {"kind": "import", "file": name}
+CHANGE_ROLLBACK = "rollback"  # {"kind": "rollback", "version": number}
+CHANGE_NOTE = "note"  # {"kind": "note", "text": free text}: a message from before changes were data
 
 
 class StoreError(Exception):
@@ -73,6 +83,8 @@ class Version:
     message: str | None = None
     source: dict[str, Any] = field(default_factory=dict)
     restored_from: int | None = None
+    change: dict[str, Any] = field(default_factory=dict)
+    origin: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -85,6 +97,8 @@ class Version:
             "message": self.message,
             "source": self.source,
             "restored_from": self.restored_from,
+            "change": self.change,
+            "origin": self.origin,
             "fields": [spec.to_dict() for spec in self.fields],
         }
 
@@ -186,6 +200,10 @@ class Store:
     def dataset_ids(self) -> list[str]:
         return sorted(_history(self.cursor()))
 
+    def next_version_number(self, dataset_id: str) -> int:
+        """The number the next publication of `dataset_id` will get (if no other comes first)."""
+        return _next_number(self.cursor(), dataset_id)
+
     # -- writing -----------------------------------------------------------------
 
     def publish(
@@ -195,15 +213,21 @@ class Store:
         *,
         author: str | None = None,
         message: str | None = None,
+        change: dict[str, Any] | None = None,
+        origin: dict[str, Any] | None = None,
     ) -> Version:
         """Write a new version from what `prepare` builds in a private connection.
 
-        The previous version stays served until this one is completely written.
+        The previous version stays served until this one is completely written. `message`
+        is the lake's commit message; `change` says what happened as data (see
+        `CHANGE_IMPORT`...), `origin` where the data came from.
         """
         con = self.connect()
         try:
             prepared = prepare(con)
-            version = self._commit_version(con, dataset_id, prepared, author=author, message=message)
+            version = self._commit_version(
+                con, dataset_id, prepared, author=author, message=message, change=change, origin=origin
+            )
             self._warm_serving(con, version)
             return version
         finally:
@@ -221,7 +245,7 @@ class Store:
             )
 
     def rollback(self, dataset_id: str, number: int, *, author: str | None = None) -> Version:
-        """Publish a new version whose data and fields are those of version `number`."""
+        """Publish a new version whose data, fields and origin are those of version `number`."""
         target = self.version(dataset_id, number)
         relation = self.version_relation_sql(target)
         columns = ", ".join(quote_identifier(spec.name) for spec in target.fields)
@@ -239,6 +263,8 @@ class Store:
                 author=author,
                 message=f"rollback to version {number}",
                 restored_from=number,
+                change={"kind": CHANGE_ROLLBACK, "version": number},
+                origin=target.origin,
             )
             self._warm_serving(con, version)
             return version
@@ -268,12 +294,14 @@ class Store:
         author: str | None,
         message: str | None,
         restored_from: int | None = None,
+        change: dict[str, Any] | None = None,
+        origin: dict[str, Any] | None = None,
     ) -> Version:
         select = _version_select(prepared)
         for attempt in range(_CONFLICT_RETRIES):
             try:
                 with _transaction(con):
-                    number = self._next_number(con, dataset_id)
+                    number = _next_number(con, dataset_id)
                     table = self.table_name(dataset_id)
                     con.execute(f"CREATE OR REPLACE TABLE {table} AS {select}")
                     (row_count,) = con.execute(f"SELECT count(*) FROM {table}").fetchone()
@@ -284,6 +312,8 @@ class Store:
                         "fields": [spec.to_dict() for spec in prepared.fields],
                         "source": prepared.source,
                         "restored_from": restored_from,
+                        "change": change or {},
+                        "origin": origin or {},
                     }
                     _set_commit_message(con, author, message, info)
                 break
@@ -294,14 +324,15 @@ class Store:
                 time.sleep(0.05 * (attempt + 1))
         return self.version(dataset_id, number)
 
-    def _next_number(self, con: duckdb.DuckDBPyConnection, dataset_id: str) -> int:
-        """Numbers keep growing across a delete, so a number never names two versions."""
-        numbers = [
-            info.get("version") or info.get("last_version") or 0
-            for _, _, _, _, info in _commits(con)
-            if info.get("dataset") == dataset_id
-        ]
-        return max(numbers, default=0) + 1
+
+def _next_number(con: duckdb.DuckDBPyConnection, dataset_id: str) -> int:
+    """Numbers keep growing across a delete, so a number never names two versions."""
+    numbers = [
+        info.get("version") or info.get("last_version") or 0
+        for _, _, _, _, info in _commits(con)
+        if info.get("dataset") == dataset_id
+    ]
+    return max(numbers, default=0) + 1
 
 
 def _version_select(prepared: Prepared) -> str:
@@ -362,9 +393,22 @@ def _history(con: duckdb.DuckDBPyConnection) -> dict[str, list[Version]]:
                 message=message or None,
                 source=dict(info.get("source") or {}),
                 restored_from=info.get("restored_from"),
+                change=dict(info.get("change") or legacy_change(message, info.get("restored_from"))),
+                origin=dict(info.get("origin") or {}),
             )
         )
     return history
+
+
+def legacy_change(message: str | None, restored_from: int | None) -> dict[str, Any]:
+    """The change of a version written before changes were data, read from its English message."""
+    if restored_from is None and (rolled_back := re.fullmatch(r"rollback to version (\d+)", message or "")):
+        restored_from = int(rolled_back[1])
+    if restored_from is not None:
+        return {"kind": CHANGE_ROLLBACK, "version": int(restored_from)}
+    if message and message.startswith("import "):
+        return {"kind": CHANGE_IMPORT, "file": message.removeprefix("import ")}
+    return {"kind": CHANGE_NOTE, "text": message} if message else {}
 
 
 @contextmanager
