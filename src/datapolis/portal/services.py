@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from datapolis.access.policy import (
 )
 from datapolis.api.explore import catalog as catalog_api
 from datapolis.api.explore.datasets import DatasetAccess, open_dataset
+from datapolis.api.explore.errors import ApiError
 from datapolis.api.explore.facets import Facet, FacetRequest, compute_facets
 from datapolis.api.explore.params import FacetParams, RecordsParams, query_spec
 from datapolis.api.explore.records import query_records, run_rows
@@ -40,12 +42,23 @@ from datapolis.catalog.storage import get_store
 from datapolis.engine import FieldSpec
 from datapolis.engine.exports import FORMATS
 from datapolis.odsql import ODSQLError, compile_query
-from datapolis.portal.state import PAGE_SIZE, TIMEZONE, PageState, odsql_field, odsql_string
+from datapolis.portal.state import (
+    FACET_LIMIT,
+    MAX_FACET_LIMIT,
+    MAX_PAGE,
+    PAGE_SIZE,
+    TIMEZONE,
+    PageState,
+    odsql_field,
+    odsql_string,
+)
 
 API_BASE = "/api/explore/v2.1"
 GEO_TYPES = {"geo_point_2d", "geo_shape"}
 CATALOG_PAGE_SIZE = 12
 CATALOG_FACETS = ("theme", "keyword", "publisher", "license", "features")
+CATALOG_FACET_LIMITS = {"theme": 20, "keyword": 12, "publisher": 20, "license": 20, "features": 20}
+CATALOG_SEARCHABLE = ("theme", "keyword", "publisher")
 MAX_AUTO_FACETS = 6
 AUTO_FACET_MAX_VALUES = 60
 
@@ -101,6 +114,8 @@ class CatalogState:
     refine: list[str] = field(default_factory=list)
     sort: str = "modified"
     page: int = 1
+    facet_limits: dict[str, int] = field(default_factory=dict)  # `flimit.<facet>`
+    facet_search: dict[str, str] = field(default_factory=dict)  # `fq.<facet>`
 
     SORTS = {"modified": "modified desc, dataset_id", "title": "title asc", "records": "records_count desc, title"}
 
@@ -112,8 +127,15 @@ class CatalogState:
         except ValueError:
             page = 1
         refine = [text for text in query.getlist("refine") if text.split(":", 1)[0] in CATALOG_FACETS][:20]
+        limits = {name: min(max(int(query[f"flimit.{name}"]), CATALOG_FACET_LIMITS[name]), MAX_FACET_LIMIT)
+                  for name in CATALOG_FACETS if query.get(f"flimit.{name}", "").isdigit()}  # fmt: skip
+        search = {name: query[f"fq.{name}"].strip()[:100] for name in CATALOG_FACETS
+                  if query.get(f"fq.{name}", "").strip()}  # fmt: skip
         return cls(q=query.get("q", "").strip()[:300], refine=refine, sort=sort if sort in cls.SORTS else "modified",
-                   page=page)  # fmt: skip
+                   page=page, facet_limits=limits, facet_search=search)  # fmt: skip
+
+    def limit(self, name: str) -> int:
+        return self.facet_limits.get(name, CATALOG_FACET_LIMITS[name])
 
     def where(self) -> list[str]:
         return [odsql_string(self.q)] if self.q else []
@@ -148,11 +170,7 @@ def catalog(request: HttpRequest, state: CatalogState) -> dict[str, Any]:
 
         count = compile_count(spec, catalog_api.CATALOG_FIELDS, relation)
         total = int(query.run(count.sql, count.params)[0][0])
-        facet_spec = query_spec(FacetParams(where=state.where(), refine=state.refine))
-        facets = compute_facets(
-            FacetRequest(facet_spec, catalog_api.CATALOG_FIELDS, relation, query.run),
-            [Facet(name, limit=12 if name == "keyword" else 20) for name in CATALOG_FACETS],
-        )
+        facets = _catalog_facets(state, relation, query.run)
     results = [dataset_card(query.views[dataset_id], query.counts[dataset_id]) for dataset_id in ids]
     pages = max((total + CATALOG_PAGE_SIZE - 1) // CATALOG_PAGE_SIZE, 1)
     api_params = [("where", clause) for clause in state.where()] + [("refine", r) for r in state.refine]
@@ -165,9 +183,68 @@ def catalog(request: HttpRequest, state: CatalogState) -> dict[str, Any]:
     }
 
 
+def _catalog_facets(state: CatalogState, relation: str, run: Any) -> list[dict[str, Any]]:
+    """The catalog's facets, one value more than shown (to offer "more"); a searched facet on its own."""
+
+    def compute(names: list[str], extra: list[str]) -> dict[str, dict[str, Any]]:
+        if not names:
+            return {}
+        spec = query_spec(FacetParams(where=state.where() + extra, refine=state.refine))
+        request = FacetRequest(spec, catalog_api.CATALOG_FIELDS, relation, run)
+        limits = {name: MAX_FACET_LIMIT if name in state.facet_search else state.limit(name) + 1 for name in names}
+        return {facet["name"]: facet for facet in compute_facets(request, [Facet(n, limit=limits[n]) for n in names])}
+
+    searched = [name for name in CATALOG_FACETS if name in state.facet_search]
+    computed = compute([name for name in CATALOG_FACETS if name not in searched], [])
+    for name in searched:
+        text = state.facet_search[name]
+        facet = compute([name], [f"suggest({odsql_field(name)}, {odsql_string(text)})"])[name]
+        facet["facets"] = [entry for entry in facet["facets"] if value_matches(entry["value"], text)]
+        computed[name] = facet
+    return [computed[name] for name in CATALOG_FACETS if name in computed]
+
+
+def value_matches(value: Any, text: str) -> bool:
+    """A facet value one of whose words starts with `text` (case and accents ignored), as suggest() does."""
+    import unicodedata
+
+    def fold(words: str) -> str:
+        return "".join(c for c in unicodedata.normalize("NFD", words.casefold()) if not unicodedata.combining(c))
+
+    needle = fold(text.strip())
+    return any(word.startswith(needle) for word in re.split(r"[\W_]+", fold(str(value)))) or fold(str(
+        value)).startswith(needle)  # fmt: skip
+
+
 def _catalog_facet(state: CatalogState, facet: dict[str, Any]) -> dict[str, Any]:
+    name = facet["name"]
+    limit = state.limit(name)
+    more = len(facet["facets"]) > limit and limit < MAX_FACET_LIMIT and name not in state.facet_search
+    keep = [(f"fq.{name}", state.facet_search[name])] if name in state.facet_search else []
+    return {
+        "name": name,
+        "values": _catalog_values(state, facet, limit if name not in state.facet_search else MAX_FACET_LIMIT),
+        "searchable": name in CATALOG_SEARCHABLE,
+        "search": state.facet_search.get(name, ""),
+        "more_url": "?" + _with_extra(state.params(), [*keep, (f"flimit.{name}", str(min(limit * 5, MAX_FACET_LIMIT)))])
+        if more else "",
+        "hidden_params": _query_pairs(state.params(page=1)),
+    }  # fmt: skip
+
+
+def _with_extra(query: str, extra: list[tuple[str, str]]) -> str:
+    return "&".join(part for part in (query, urlencode(extra)) if part)
+
+
+def _query_pairs(query: str) -> list[tuple[str, str]]:
+    from urllib.parse import parse_qsl
+
+    return parse_qsl(query)
+
+
+def _catalog_values(state: CatalogState, facet: dict[str, Any], limit: int) -> list[dict[str, Any]]:
     values = []
-    for entry in facet["facets"]:
+    for entry in facet["facets"][:limit]:
         values.append(
             {
                 "value": entry["value"],
@@ -176,7 +253,7 @@ def _catalog_facet(state: CatalogState, facet: dict[str, Any]) -> dict[str, Any]
                 "url": "?" + state.toggled(facet["name"], entry["value"]),
             }
         )
-    return {"name": facet["name"], "values": values}
+    return values
 
 
 def suggestions(request: HttpRequest, text: str, limit: int = 6) -> list[dict[str, str]]:
@@ -286,18 +363,21 @@ def table(page: DatasetPage) -> dict[str, Any]:
         total, rows = query_records(page.access, params)
         facets = table_facets(page)
     except ODSQLError as problem:
-        error = problem.message
-    except Exception as problem:  # the API's own parameter errors (ApiError)
-        if not hasattr(problem, "message"):
-            raise
-        error = problem.message
+        error = query_error_text(problem)
+    except ApiError as problem:
+        error = query_error_text(problem)
     columns = page.fields
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     return {
         "columns": table_columns(page),
         "rows": [[_cell(spec, row.get(spec.name)) for spec in columns] for row in rows],
         "total": total,
-        "pages": min(pages, 10_000 // PAGE_SIZE),
+        "pages": min(pages, MAX_PAGE),
+        # Pages stop at MAX_PAGE (the API's offset + limit cap of 10,000): the rest is in the exports.
+        "limited": total > MAX_PAGE * PAGE_SIZE,
+        "shown_max": MAX_PAGE * PAGE_SIZE,
+        "export_url": reverse("portal:export", args=[page.dataset.dataset_id])
+        + (f"?{state.querystring(drop=('page', 'sort'))}" if state.is_filtered else ""),
         "facets": facets,
         "error": error,
         "api_url": page.api_url("records", state.records_params()),
@@ -310,7 +390,7 @@ def _cell(spec: FieldSpec, value: Any) -> dict[str, Any]:
     """A table cell ready to print: its text and CSS class (no logic left to the template)."""
     from django.utils.translation import gettext
 
-    from datapolis.portal.templatetags.portal import number
+    from datapolis.portal.templatetags.portal import format_temporal, number
 
     if value is None:
         return {"text": "", "css": ""}
@@ -323,6 +403,8 @@ def _cell(spec: FieldSpec, value: Any) -> dict[str, Any]:
         return {"text": gettext("yes") if value else gettext("no"), "css": ""}
     if spec.type in {"int", "double"}:
         return {"text": number(value), "css": "number"}
+    if spec.type in {"date", "datetime"}:
+        return {"text": format_temporal(value, spec.type), "css": ""}
     if isinstance(value, list):
         return {"text": ", ".join(str(item) for item in value), "css": ""}
     return {"text": str(value), "css": ""}
@@ -408,38 +490,115 @@ def _quote(name: str) -> str:
 
 
 def table_facets(page: DatasetPage) -> list[dict[str, Any]]:
+    """The facet sidebar: each facet's first values (more on demand), or those matching its search box.
+
+    A facet's search is one more ODSQL condition, `suggest(<field>, "<text>")`, given to the
+    Explore API's facet machinery for that facet only: the values listed are those of records
+    where a word of the field starts with the text, with their counts under the page's filters.
+    """
     names = facet_fields(page)
     if not names or not page.access.has_data:
         return []
     state = page.state
-    params = FacetParams(where=state.where_clauses(), refine=state.refine, exclude=state.exclude, timezone=TIMEZONE)
+    limits = {name: state.facet_limits.get(name, FACET_LIMIT) for name in names}
+    searched = [name for name in names if state.facet_search.get(name)]
+    computed = {facet["name"]: facet for facet in _compute_table_facets(page, [n for n in names if n not in searched],
+                                                                       limits)}  # fmt: skip
+    for name in searched:
+        clause = f"suggest({odsql_field(name)}, {odsql_string(state.facet_search[name])})"
+        for facet in _compute_table_facets(page, [name], limits, clause):
+            # A multivalued field's records also carry values that do not match: keep those that do.
+            facet["facets"] = [
+                entry for entry in facet["facets"] if value_matches(entry["value"], state.facet_search[name])
+            ]
+            computed[facet["name"]] = facet
+    labels = page.labels
+    types = {spec.name: spec.type for spec in page.fields}
+    result = []
+    for name in names:
+        facet = computed.get(name)
+        if facet is None or not (facet["facets"] or name in searched):
+            continue
+        entries, limit = facet["facets"], limits[name]
+        more = len(entries) > limit and limit < MAX_FACET_LIMIT
+        result.append({
+            "name": name,
+            "label": labels.get(name, name),
+            "values": _facet_entries(state, name, entries[:limit], types.get(name, "")),
+            "searchable": types.get(name) == "text",
+            "search": state.facet_search.get(name, ""),
+            "more_query": state.querystring(extra=[*_facet_ui_params(state, name),
+                                                   (f"flimit.{name}", str(min(limit * 5, MAX_FACET_LIMIT)))])
+            if more else "",
+            "hidden_params": [(k, v) for k, v in state.url_params() if k != "page"],
+        })  # fmt: skip
+    return result
+
+
+def _facet_ui_params(state: PageState, name: str) -> list[tuple[str, str]]:
+    return [(f"fq.{name}", state.facet_search[name])] if state.facet_search.get(name) else []
+
+
+def _compute_table_facets(
+    page: DatasetPage, names: list[str], limits: dict[str, int], search: str | None = None
+) -> list[dict[str, Any]]:
+    if not names:
+        return []
+    state = page.state
+    where = state.where_clauses() + ([search] if search else [])
+    params = FacetParams(where=where, refine=state.refine, exclude=state.exclude, timezone=TIMEZONE)
     spec = query_spec(params, restrictions=page.access.row_filters, visible_fields=page.access.visible_fields)
     request = FacetRequest(spec, page.access.fields, page.access.relation(), run_rows)
-    facets = compute_facets(request, [Facet(name, limit=10) for name in names])
-    labels = page.labels
-    return [
-        {"name": facet["name"], "label": labels.get(facet["name"], facet["name"]),
-         "values": _facet_entries(state, facet["name"], facet["facets"])}
-        for facet in facets
-        if facet["facets"]
-    ]  # fmt: skip
+    # One value more than shown tells whether there are more.
+    return compute_facets(request, [Facet(name, limit=limits[name] + 1) for name in names])
 
 
-def _facet_entries(state: PageState, name: str, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _facet_entries(state: PageState, name: str, entries: list[dict[str, Any]], kind: str = "") -> list[dict[str, Any]]:
     result = []
     for entry in entries:
         if entry["state"] == "excluded":
             continue
         item = {
-            "label": entry["name"],
+            "label": entry["name"] if kind != "boolean" else _boolean_label(entry["name"]),
             "count": entry.get("count"),
             "refined": entry["state"] == "refined",
             "query": state.toggled_refine(name, entry["value"]),
         }
         if entry.get("facets"):
-            item["children"] = _facet_entries(state, name, entry["facets"])
+            item["children"] = _facet_entries(state, name, entry["facets"], kind)
         result.append(item)
     return result
+
+
+# The query layer's messages are the Explore API's (English, as in the reference); a page
+# says the common ones in its own language and the others with a translated sentence.
+QUERY_ERRORS: tuple[tuple[re.Pattern[str], Any], ...] = (
+    (re.compile(r"unknown field(?: in facet)?: `?(?P<name>[^`\s]+)`?"),
+     gettext_lazy("This filter names a field that does not exist (or that you cannot see): %(name)s.")),
+    (re.compile(r"incompatible types in comparison"),
+     gettext_lazy("This filter compares values of different kinds (for example a text with a number).")),
+    (re.compile(r"unknown function (?P<name>\w+)\(\)"),
+     gettext_lazy("This filter uses an unknown function: %(name)s().")),
+    (re.compile(r"expected a number for (?P<name>\S+)"), gettext_lazy("A number is expected for %(name)s.")),
+)  # fmt: skip
+
+
+def query_error_text(problem: ODSQLError | ApiError) -> str:
+    """The query layer's error, said in the page's language (the API keeps the reference's English)."""
+    for pattern, text in QUERY_ERRORS:
+        found = pattern.search(problem.message)
+        if found:
+            return str(text) % found.groupdict()
+    clause = getattr(problem, "clause", "")
+    if clause:
+        return gettext("This filter cannot be applied: it is not a valid query (clause %(clause)s).") % {
+            "clause": clause
+        }
+    return gettext("This filter cannot be applied: it is not a valid query.")
+
+
+def _boolean_label(value: str) -> str:
+    return {"true": gettext("yes"), "false": gettext("no")}.get(str(value).lower(), str(value))
 
 
 # -- map -------------------------------------------------------------------------------

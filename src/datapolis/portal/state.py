@@ -30,6 +30,8 @@ DATE_TYPES = {"date", "datetime"}
 DATE_VALUE = re.compile(r"^\d{4}(-\d{2}(-\d{2}([T ]\d{2}:\d{2}(:\d{2})?)?)?)?$")
 PAGE_SIZE = 20
 MAX_PAGE = 10_000 // PAGE_SIZE
+FACET_LIMIT = 10
+MAX_FACET_LIMIT = 250
 TIMEZONE = "Europe/Paris"
 
 
@@ -54,6 +56,10 @@ class PageState:
     sort: str = ""
     page: int = 1
     errors: list[str] = field(default_factory=list)
+    # The facet sidebar's own state (`flimit.<field>`: values shown, `fq.<field>`: search in
+    # its values); not filters, so not carried to other tabs.
+    facet_limits: dict[str, int] = field(default_factory=dict)
+    facet_search: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_query(cls, query, fields: Sequence[FieldSpec]) -> PageState:
@@ -75,6 +81,10 @@ class PageState:
                 continue
             if kind == "c" and spec.type == "text":
                 state.text_filters[name] = value[:200]
+            elif kind == "fq" and spec.type == "text":
+                state.facet_search[name] = value[:100]
+            elif kind == "flimit" and value.isdigit():
+                state.facet_limits[name] = min(max(int(value), FACET_LIMIT), MAX_FACET_LIMIT)
             elif kind in {"min", "max"} and (spec.type in NUMBER_TYPES or spec.type in DATE_TYPES):
                 if _valid_bound(spec, value):
                     (state.min_filters if kind == "min" else state.max_filters)[name] = value

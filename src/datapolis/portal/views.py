@@ -127,6 +127,7 @@ def _chart(request: HttpRequest, page: DatasetPage) -> dict[str, Any]:
     options = services.ChartOptions.from_query(request.GET, page.fields)
     context = {"options": options, "chart": services.chart(page, options)}
     context["embed_snippet"] = _embed_snippet(request, page, "chart", urlencode(options.params()))
+    context["options_query"] = urlencode(options.params())  # kept when a filter chip is removed
     context["chart_types"] = services.CHART_TYPES
     context["aggregations"] = services.AGGREGATIONS
     context["time_units"] = list(services.TIME_UNITS)

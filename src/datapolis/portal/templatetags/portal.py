@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django import template
 from django.utils.formats import get_format, number_format
-from django.utils.translation import get_language, to_locale
+from django.utils.translation import get_language, gettext, to_locale
+from django.utils.translation import gettext_lazy as _
 
 register = template.Library()
 
@@ -114,3 +115,83 @@ def plain_text(html: str) -> str:
 
     text = re.sub(r"(?i)</p>|<br\s*/?>|</li>", "\n", html or "")
     return re.sub(r"\n{3,}", "\n\n", strip_tags(text)).strip()
+
+
+# -- values in the page's language -------------------------------------------------------
+
+LICENSE_NAMES = {
+    "etalab-2.0": _("Licence Ouverte / Open Licence 2.0 (Etalab)"),
+    "lov2": _("Licence Ouverte / Open Licence 2.0 (Etalab)"),
+    "odbl-1.0": _("Open Database License (ODbL) 1.0"),
+    "odbl": _("Open Database License (ODbL) 1.0"),
+    "cc-by-4.0": _("Creative Commons Attribution 4.0 (CC BY 4.0)"),
+    "cc0-1.0": _("Creative Commons Zero 1.0 (CC0, public domain)"),
+}
+CATALOG_FACET_LABELS = {
+    "theme": _("Theme"),
+    "keyword": _("Keyword"),
+    "publisher": _("Publisher"),
+    "license": _("Licence"),
+    "features": _("Features"),
+}
+FEATURE_NAMES = {
+    "geo": _("Geographic"),
+    "timeserie": _("Time series"),
+    "analyze": _("Filterable data (table, chart)"),
+}
+
+
+@register.filter
+def license_name(license_id: str) -> str:
+    """A licence's name in the page's language (`odbl-1.0` → "Open Database License (ODbL) 1.0")."""
+    return str(LICENSE_NAMES.get((license_id or "").lower(), license_id or ""))
+
+
+@register.filter
+def catalog_value(value: str, facet: str) -> str:
+    """A catalog facet value as people read it: licence names, features in words."""
+    if facet == "license":
+        return license_name(value)
+    if facet == "features":
+        return str(FEATURE_NAMES.get(value, value))
+    return value
+
+
+@register.filter
+def catalog_chip(refine: str) -> str:
+    """An active catalog filter (`theme:Transports`) as "Theme: Transports", in the page's language."""
+    name, _sep, value = refine.partition(":")
+    label = CATALOG_FACET_LABELS.get(name, name)
+    return gettext("%(field)s: %(value)s") % {"field": label, "value": catalog_value(value, name)}
+
+
+@register.filter
+def local_value(value, kind: str) -> str:
+    """A date (04/12/2026) or a datetime (4 déc. 2026 à 15:30) in the page's language; other values as text."""
+    return format_temporal(value, kind)
+
+
+def format_temporal(value, kind: str) -> str:
+    """Dates with the language's short date format; datetimes as "4 déc. 2026 à 15:30" (Paris time)."""
+    import datetime as dt
+
+    from babel import dates
+    from django.utils import formats, timezone
+
+    if value is None or value == "":
+        return ""
+    try:
+        if kind == "date":
+            day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+            return formats.date_format(day, "SHORT_DATE_FORMAT")
+        if kind == "datetime":
+            moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+            if timezone.is_aware(moment):
+                moment = timezone.localtime(moment)
+            locale = to_locale(get_language() or "fr")
+            day = dates.format_date(moment.date(), "medium", locale=locale)
+            time = dates.format_time(moment.time(), "short", locale=locale)
+            return gettext("%(date)s at %(time)s") % {"date": day, "time": time}
+    except (TypeError, ValueError):
+        pass
+    return str(value)
