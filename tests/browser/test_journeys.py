@@ -234,3 +234,15 @@ def test_an_agent_signs_in_publishes_from_the_back_office_and_finds_the_dataset(
     expect(page.locator("#table-region tbody")).to_contain_text("Salle du Belvédère")
     journey.check_page("published table")
     assert journey.errors == []
+
+
+def test_the_table_embed_fits_a_phone(browser: Browser, site: str, velib) -> None:
+    """An embed is the first page of its own journey: a web page's iframe, 390 px wide on a phone."""
+    journey = next(_journey(browser, site, "phone", "fr"))
+    journey.page.goto("/embed/dataset/velib/table/")
+    expect(journey.page.locator("#table-region tbody tr").first).to_be_visible()
+    journey.check_page("table embed")
+    scroller = journey.page.locator("#table-region .table-wrap")
+    assert scroller.evaluate("element => element.scrollWidth > element.clientWidth")  # the table scrolls in its box
+    journey.page.context.close()
+    assert journey.errors == []
