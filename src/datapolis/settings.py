@@ -38,9 +38,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "datapolis.middleware.HeadAsGetMiddleware",  # first: HEAD runs as GET everywhere, the body dropped last
     "django.middleware.security.SecurityMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "datapolis.middleware.ApiJsonErrorsMiddleware",  # errors under /api/ as JSON, before CORS adds its headers
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
