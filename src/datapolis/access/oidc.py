@@ -9,6 +9,7 @@ single sign-on groups, and a user leaves them when the claim stops naming them.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from typing import Any
@@ -18,12 +19,17 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import SuspiciousOperation
 from django.db import transaction
+from django.http import HttpResponse
+from django.shortcuts import render
 from django.utils.crypto import get_random_string
+from django.views import View
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.utils import import_from_settings
 from mozilla_django_oidc.views import OIDCAuthenticationRequestView
 
 from datapolis.access.models import OidcIdentity, SsoGroup
+
+logger = logging.getLogger(__name__)
 
 DISCOVERY_TTL_SECONDS = 3600
 ENDPOINT_SETTINGS = {
@@ -70,9 +76,35 @@ def oidc_setting(attr: str, *default: Any) -> Any:
 
 
 class OidcAuthenticationRequestView(OIDCAuthenticationRequestView):
-    """Sends the browser to the provider (endpoints discovered)."""
+    """Sends the browser to the provider (endpoints discovered).
+
+    Without single sign-on configured, it answers a page saying so (404) with a link to
+    the sign-in page; with a provider that cannot be reached, the same page (503).
+    """
 
     get_settings = staticmethod(oidc_setting)
+
+    def __init__(self, *args, **kwargs):
+        # The parent resolves the provider's endpoints here, which fails (500) when there is
+        # no provider; they are resolved in get(), where a failure can be answered.
+        View.__init__(self, *args, **kwargs)
+
+    def get(self, request):
+        if not is_enabled():
+            return sso_unavailable(request, configured=False)
+        try:
+            self.OIDC_OP_AUTH_ENDPOINT = self.get_settings("OIDC_OP_AUTHORIZATION_ENDPOINT")
+            self.OIDC_RP_CLIENT_ID = self.get_settings("OIDC_RP_CLIENT_ID")
+        except (requests.RequestException, ValueError, KeyError, SuspiciousOperation):
+            logger.exception("single sign-on: the provider %s cannot be used", issuer())
+            return sso_unavailable(request, configured=True)
+        return super().get(request)
+
+
+def sso_unavailable(request, *, configured: bool) -> HttpResponse:
+    """The page shown instead of the provider: why, and where to sign in instead."""
+    status = 503 if configured else 404
+    return render(request, "access/sso_unavailable.html", {"configured": configured}, status=status)
 
 
 class OidcBackend(OIDCAuthenticationBackend):
