@@ -6,10 +6,17 @@ same values from here, so one environment variable means the same thing everywhe
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class ConfigError(ValueError):
+    """An environment variable with a value the instance cannot start with."""
 
 
 @dataclass(frozen=True)
@@ -20,6 +27,8 @@ class InstanceConfig:
     lake_catalog_url: str | None
     redis_url: str | None
     debug: bool
+    # Private networks URL sources may be downloaded from (an intranet); none by default (SSRF).
+    fetch_allowed_networks: tuple[Network, ...] = ()
 
     @property
     def sqlite_path(self) -> Path:
@@ -44,7 +53,26 @@ def load_config(environ: dict[str, str] | None = None) -> InstanceConfig:
         lake_catalog_url=env.get("DATAPOLIS_LAKE_CATALOG_URL") or None,
         redis_url=env.get("DATAPOLIS_REDIS_URL") or None,
         debug=env.get("DATAPOLIS_DEBUG", "").lower() in {"1", "true", "yes"},
+        fetch_allowed_networks=parse_networks(
+            "DATAPOLIS_FETCH_ALLOWED_NETWORKS", env.get("DATAPOLIS_FETCH_ALLOWED_NETWORKS", "")
+        ),
     )
+
+
+def parse_networks(variable: str, text: str) -> tuple[Network, ...]:
+    """Comma-separated networks in CIDR notation (`10.20.0.0/16, 192.168.1.10`); ConfigError if one is not."""
+    networks = []
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ConfigError(
+                f"{variable}: {item!r} is not a network in CIDR notation; give comma-separated networks "
+                "such as 10.20.0.0/16,192.168.1.10/32"
+            ) from None
+    return tuple(networks)
 
 
 def instance_secret(config: InstanceConfig, environ: dict[str, str] | None = None) -> str:

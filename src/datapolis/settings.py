@@ -126,6 +126,8 @@ DATAPOLIS_INGEST_MEMORY_LIMIT = os.environ.get("DATAPOLIS_INGEST_MEMORY_LIMIT", 
 # Uploads: files above this size are refused before they reach a reader.
 DATAPOLIS_MAX_UPLOAD_BYTES = 2 * 1024**3
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024**2
+# URL sources: private networks they may reach (DATAPOLIS_FETCH_ALLOWED_NETWORKS; none by default).
+DATAPOLIS_FETCH_ALLOWED_NETWORKS = tuple(str(network) for network in CONFIG.fetch_allowed_networks)
 
 # Background jobs: Huey on SQLite in the instance folder, Redis in production.
 if CONFIG.redis_url:
