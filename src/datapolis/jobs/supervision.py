@@ -183,21 +183,23 @@ def run_job(job_id: int) -> None:
     command = [sys.executable, "-m", "datapolis.jobs.child", str(int(job_id))]
     process = subprocess.Popen(command, cwd=Path.cwd())  # noqa: S603 (our own command)
     with _children_lock:
-        _children[job_id] = process
+        _children[process.pid] = process
     try:
         returncode = process.wait()
     finally:
         with _children_lock:
-            _children.pop(job_id, None)
+            _children.pop(process.pid, None)
     close_old_connections()
-    settle(job_id, returncode)
+    settle(job_id, process.pid, returncode)
 
 
-def settle(job_id: int, returncode: int) -> None:
-    """After the child of a job ended: a job it left unfinished is failed (or queued again if it never started)."""
+def settle(job_id: int, pid: int, returncode: int) -> None:
+    """After the child `pid` of a job ended: a job it left unfinished is failed (or queued again if it never began)."""
     job = Job.objects.get(pk=job_id)
     if job.is_done:
         return
+    if job.status == JobStatus.RUNNING and (job.worker_host, job.worker_pid) != (HOST, pid):
+        return  # queued twice: another process claimed it and runs it
     if job.status == JobStatus.QUEUED and stopping.is_set():
         requeue(job)  # stopped before it began: the next worker runs it
         return
