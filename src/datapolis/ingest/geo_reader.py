@@ -1,5 +1,7 @@
 """Zipped Shapefiles, GeoPackages and KML, read by GDAL through DuckDB's spatial ST_Read.
 
+KML placemarks' ExtendedData, which GDAL's KML driver drops, are read by `kml_data`.
+
 The geometry is reprojected to WGS84 (lon/lat) from the layer's declared CRS (a
 Shapefile's .prj), or from the `epsg` option, which wins when given. A layer without
 a CRS whose coordinates are plausible lon/lat is taken as WGS84; otherwise the
@@ -10,12 +12,16 @@ layers a geo_shape. `sheet` names the layer (default: the first with features).
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow
+from defusedxml import DefusedXmlException, ElementTree
 
 from datapolis.engine.sql import quote_identifier, quote_literal
+from datapolis.ingest import kml_data
 from datapolis.ingest.errors import IngestError, gettext_noop
 from datapolis.ingest.inference import point_struct
 from datapolis.ingest.json_reader import scalar_column
@@ -34,6 +40,9 @@ def stage_geo(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions) 
         )
     except duckdb.Error as error:
         raise _unreadable(path, error) from error
+    untyped: list[str] = []  # text read like a CSV's (numbers too): KML's ExtendedData
+    if layer["driver"] == "KML":
+        records, untyped = _with_kml_extended_data(con, path, records, layer)
     columns = [(str(row[0]), str(row[1])) for row in con.execute(f"DESCRIBE {quote_identifier(records)}").fetchall()]
     # GDAL adds a feature id column that is no field of the data.
     columns = [(name, kind) for index, (name, kind) in enumerate(columns) if not _is_fid(index, name, kind)]
@@ -45,7 +54,7 @@ def stage_geo(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions) 
             gettext_noop("The file does not say which projection its coordinates are in: give the EPSG code."),
             code="missing_projection",
         )
-    staged, selects = stage_typed_columns(con, records, columns, epsg or 4326)
+    staged, selects = stage_typed_columns(con, records, columns, epsg or 4326, untyped=untyped)
     table = new_name("ingest_raw")
     con.execute(
         f"CREATE TEMP TABLE {quote_identifier(table)} AS SELECT {', '.join(selects)} FROM {quote_identifier(records)}"
@@ -57,9 +66,18 @@ def stage_geo(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions) 
 
 
 def stage_typed_columns(
-    con: duckdb.DuckDBPyConnection, records: str, columns: list[tuple[str, str]], epsg: int
+    con: duckdb.DuckDBPyConnection,
+    records: str,
+    columns: list[tuple[str, str]],
+    epsg: int,
+    *,
+    untyped: Collection[str] = (),
 ) -> tuple[list[StagedColumn], list[str]]:
-    """Staged columns for a table whose columns carry DuckDB types (GDAL layers, Parquet)."""
+    """Staged columns for a table whose columns carry DuckDB types (GDAL layers, Parquet).
+
+    Strings are read as dates and geometries only, except in the `untyped` columns, whose
+    text says nothing of its type (numbers and booleans are read from them too).
+    """
     staged: list[StagedColumn] = []
     selects: list[str] = []
     for name, kind in columns:
@@ -75,9 +93,65 @@ def stage_typed_columns(
                 selects.append(f"{geometry} AS {column}")
             continue
         field_type, sql = scalar_column(quoted, kind)
-        staged.append(StagedColumn(column, name, field_type, textual=field_type is None))
+        staged.append(StagedColumn(column, name, field_type, textual=field_type is None and name not in untyped))
         selects.append(f"{sql} AS {column}")
     return staged, selects
+
+
+def _with_kml_extended_data(
+    con: duckdb.DuckDBPyConnection, path: Path, records: str, layer: dict[str, Any]
+) -> tuple[str, list[str]]:
+    """`records` with a text column for each ExtendedData attribute of the layer's placemarks, and their names.
+
+    GDAL's KML driver reads none of them (see `kml_data`). Values are text, typed later
+    like a CSV's; an attribute named like a column GDAL gives (Name...) gets a suffix.
+    """
+    table = quote_identifier(records)
+    if not {"OGC_FID", "Name"} <= {str(row[0]) for row in con.execute(f"DESCRIBE {table}").fetchall()}:
+        return records, []
+    features = con.execute(f'SELECT "OGC_FID", "Name" FROM {table} ORDER BY "OGC_FID"').fetchall()
+    try:
+        extended = kml_data.layer_extended_data(
+            path, layer["name"], layer["index"], [(name or "").strip() for _, name in features]
+        )
+    except DefusedXmlException as error:
+        raise IngestError(
+            str(path),
+            gettext_noop("The KML file declares XML entities, which are refused for safety: remove its DOCTYPE."),
+            code="unsafe_xml",
+        ) from error
+    except ElementTree.ParseError as error:
+        raise _unreadable(path, error) from error
+    if extended is None:
+        return records, []
+    taken = {str(row[0]).lower() for row in con.execute(f"DESCRIBE {table}").fetchall()}
+    columns: dict[str, str] = {}
+    for name in extended.names:
+        column = name
+        while column.lower() in taken:
+            column += "_2"
+        taken.add(column.lower())
+        columns[name] = column
+    attributes = pyarrow.table(
+        {
+            "datapolis_fid": [fid for fid, _ in features],
+            **{
+                column: pyarrow.array([row.get(name) for row in extended.rows], pyarrow.string())
+                for name, column in columns.items()
+            },
+        }
+    )
+    relation = new_name("ingest_kml_attributes")
+    con.register(relation, attributes)
+    joined = new_name("ingest_records")
+    selected = ", ".join(f"a.{quote_identifier(column)}" for column in columns.values())
+    con.execute(
+        f"CREATE TEMP TABLE {quote_identifier(joined)} AS SELECT r.*, {selected} FROM {table} r "
+        f'LEFT JOIN {quote_identifier(relation)} a ON a.datapolis_fid = r."OGC_FID" ORDER BY r."OGC_FID"'
+    )
+    con.unregister(relation)
+    con.execute(f"DROP TABLE {table}")
+    return joined, list(columns.values())
 
 
 def _is_fid(index: int, name: str, kind: str) -> bool:
@@ -157,7 +231,7 @@ def _layer(con: duckdb.DuckDBPyConnection, path: Path, gdal_path: str, wanted: s
             )
     else:
         chosen = next((layer for layer in layers if layer.get("feature_count")), layers[0])
-    return {**chosen, "driver": driver}
+    return {**chosen, "driver": driver, "index": layers.index(chosen)}
 
 
 def _layer_epsg(layer: dict[str, Any]) -> int | None:
