@@ -573,9 +573,9 @@ class Checker:
             if not (kind.is_numeric or kind.is_temporal or kind.is_null):
                 raise self.error(f"{node.name}() expects a number or a date, found {kind.describe()}", argument)
             return kind
-        if node.name == "envelope" and kind.kind != "geo_point_2d":
+        if node.name == "envelope" and (kind.kind != "geo_point_2d" or geo_field_spec(argument) is None):
             raise self.error("envelope() expects a geo_point_2d field", argument)
-        if node.name == "bbox" and not kind.is_geo:
+        if node.name == "bbox" and (not kind.is_geo or geo_field_spec(argument) is None):
             raise self.error("bbox() expects a geo field", argument)
         return t.GEO_SHAPE
 
@@ -753,6 +753,15 @@ class Checker:
 
 def _is_aggregate(node: ast.Node) -> bool:
     return isinstance(node, ast.Call) and node.name in FUNCTIONS and FUNCTIONS[node.name].kind == "aggregate"
+
+
+def geo_field_spec(node: ast.Node) -> FieldSpec | None:
+    """The geo field a node names (through aliases), None for any other expression."""
+    while isinstance(node, ast.Field) and node.alias_of is not None:
+        node = node.alias_of
+    if isinstance(node, ast.Field) and node.spec is not None and node.spec.type in ("geo_point_2d", "geo_shape"):
+        return node.spec
+    return None
 
 
 def is_multivalued_field(node: ast.Node) -> bool:

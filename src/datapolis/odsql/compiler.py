@@ -651,6 +651,8 @@ class _QueryBuilder:
     def random_keys(self) -> list[exp.Expression]:
         if self.checked.group_keys:
             return self.group_values()
+        if self.checked.is_aggregation:
+            return []  # one row: no record column may be read outside an aggregate
         if self.record_id_column:
             return [exp.column(exp.to_identifier(self.record_id_column, quoted=True))]
         return [self.printer.expr(o.expr) for o in self.checked.outputs if not o.value_type.is_geo]

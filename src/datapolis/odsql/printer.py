@@ -20,7 +20,7 @@ from sqlglot import exp
 from datapolis.engine.types import FieldSpec
 from datapolis.odsql import ast
 from datapolis.odsql import types as t
-from datapolis.odsql.checker import Context, field_type
+from datapolis.odsql.checker import Context, field_type, geo_field_spec
 from datapolis.odsql.dateformat import Component, Text, day_names, month_names
 from datapolis.odsql.literals import ParsedDate
 from datapolis.odsql.search import SearchStrategy, default_search
@@ -475,9 +475,7 @@ class Printer:
         return _cast(self.percentile(self.expr(node.args[0]), node.resolved["fraction"]), "double")
 
     def _geo_argument(self, node: ast.Call) -> exp.Expression:
-        argument = node.args[0]
-        assert isinstance(argument, ast.Field) and argument.spec is not None
-        return self.field_geometry(argument.spec)
+        return self.field_geometry(_geo_spec(node))
 
     def _call_envelope(self, node: ast.Call) -> exp.Expression:
         collected = _fn("ST_Collect", _fn("list", self._geo_argument(node)))
@@ -490,9 +488,7 @@ class Printer:
         aggregate placed before it (`list()` of envelope() in the same select), which gave
         wrong values, then a double free or an invalidated database (issue 10).
         """
-        argument = node.args[0]
-        assert isinstance(argument, ast.Field) and argument.spec is not None
-        spec = argument.spec
+        spec = _geo_spec(node)
         if spec.type == "geo_point_2d":
             lon, lat = self.point_parts(spec)
             low_x, low_y, high_x, high_y = lon.copy(), lat.copy(), lon, lat
@@ -511,10 +507,10 @@ class Printer:
             target = target.alias_of
         if isinstance(target, ast.Field) and target.spec is not None and target.spec.name in self.unnested:
             return exp.column(exp.to_identifier(self.unnested[target.spec.name], quoted=True))
-        if isinstance(node, ast.Call) and node.name == "range":
-            return self.range_value(node)
-        if isinstance(node, ast.Call) and node.name == "geo_cluster":
-            return self.cluster_center(node)
+        if isinstance(target, ast.Call) and target.name == "range":
+            return self.range_value(target)
+        if isinstance(target, ast.Call) and target.name == "geo_cluster":
+            return self.cluster_center(target)
         return self.expr(node)
 
     def unnest_values(self, spec: FieldSpec) -> exp.Expression:
@@ -552,6 +548,13 @@ class Printer:
         resolved = node.resolved
         if resolved["mode"] == "width":
             width = resolved["width"]
+            if self.operand_kind(subject) == "int" and isinstance(width, int) and self.dialect == "duckdb":
+                # Exact in 128-bit integers: through a double, 2^63 - 1 rounds to 2^63 and its
+                # cast back to BIGINT failed (a 500 on a dataset holding the largest integer).
+                value = _cast(self.expr(subject), "hugeint")
+                offset = exp.Mod(this=exp.Paren(this=exp.Add(this=exp.Mod(this=value.copy(), expression=_number(width)),
+                                 expression=_number(width))), expression=_number(width))  # fmt: skip
+                return exp.Sub(this=value, expression=exp.Paren(this=offset))
             bucket = exp.Floor(this=exp.Div(this=_cast(self.expr(subject), "double"), expression=_number(width)))
             if self.operand_kind(subject) == "int" and isinstance(width, int):
                 return exp.Mul(this=_cast(bucket, "bigint"), expression=_number(width))
@@ -624,6 +627,13 @@ class Printer:
             text = _fn("concat_ws", exp.Literal.string("|"), *keys, _cast(_number(seed), "varchar"))
             return _fn("md5", text)
         return _fn("hash", *keys, _number(seed))
+
+
+def _geo_spec(node: ast.Call) -> FieldSpec:
+    """The geo field argument of envelope() or bbox() (the checker made sure it is one)."""
+    spec = geo_field_spec(node.args[0])
+    assert spec is not None, node
+    return spec
 
 
 _TEMPLATES: dict[str, exp.Expression] = {}
