@@ -623,7 +623,7 @@ def map_config(page: DatasetPage, request: HttpRequest, params) -> dict[str, Any
         "tiles": request.build_absolute_uri("/")[:-1] + tiles,
         "kind": "points" if geo.type == "geo_point_2d" else "shapes",
         "geo_field": geo.name,
-        "tooltip": [{"name": spec.name, "label": spec.label} for spec in tooltip],
+        "tooltip": [{"name": spec.name, "label": spec.label, "type": spec.type} for spec in tooltip],
         "bounds": _bounds(page, geo),
         "basemap": basemap_style_url(),
         "background": None if basemap_style_url() else background_layer(request, exclude=page.dataset.dataset_id),

@@ -153,6 +153,21 @@ function webglAvailable() {
   }
 }
 
+// Dates and datetimes in the page's language, as the table writes them.
+function displayed(value, type) {
+  const lang = document.documentElement.lang;
+  if (type === "date" || type === "datetime") {
+    const moment = new Date(type === "date" && /^\d{4}-\d{2}-\d{2}$/.test(value) ? value + "T00:00:00" : value);
+    if (!Number.isNaN(moment.getTime())) {
+      return type === "date"
+        ? moment.toLocaleDateString(lang, { day: "2-digit", month: "2-digit", year: "numeric" })
+        : moment.toLocaleString(lang, { dateStyle: "medium", timeStyle: "short", timeZone: "Europe/Paris" });
+    }
+  }
+  if (typeof value === "number") return new Intl.NumberFormat(lang).format(value);
+  return String(value);
+}
+
 function popupHtml(feature) {
   const table = document.createElement("table");
   table.className = "popup-table";
@@ -171,7 +186,7 @@ function popupHtml(feature) {
     head.scope = "row";
     head.textContent = field.label;
     row.appendChild(head);
-    row.insertCell().textContent = String(properties[field.name]);
+    row.insertCell().textContent = displayed(properties[field.name], field.type);
   }
   return table;
 }
