@@ -45,6 +45,7 @@ class HeadAsGetMiddleware:
         if request.method != "HEAD":
             return self.get_response(request)
         request.method = "GET"
+        request.head_only = True  # for views that count visits: a monitor's HEAD is no visit
         try:
             response = self.get_response(request)
         finally:

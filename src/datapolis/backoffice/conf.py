@@ -6,7 +6,7 @@
 | `DATAPOLIS_BACKOFFICE_SYNC_MAX_BYTES` | 20 MB | larger files are imported by the worker, with a status page |
 | `DATAPOLIS_BACKOFFICE_PREVIEW_SAMPLE_BYTES` | 8 MB | larger delimited text files are previewed on their first bytes |
 | `DATAPOLIS_FETCH_TIMEOUT` | 300 s | longest download of a URL source, in total |
-| `DATAPOLIS_FETCH_ALLOWED_NETWORKS` | none | private networks (CIDR) URL sources may reach (tests, intranets) |
+| `DATAPOLIS_FETCH_ALLOWED_NETWORKS` | none | private networks (CIDR) URL sources may reach (env., comma-separated) |
 | `DATAPOLIS_BACKOFFICE_UPLOAD_DAYS` | 7 | unfinished uploads older than this are deleted |
 """
 
