@@ -71,6 +71,16 @@ HINTS = {
     "http_status": gettext_noop("Check the address in your browser: it must download the file itself."),
     "bad_extension": gettext_noop("Export the data in one of the accepted formats."),
     "interrupted": gettext_noop("Start the import again: the file and your choices are kept."),
+    "unreadable_file": gettext_noop(
+        "Open the file in the program that made it, export it again, and send the new copy. "
+        "For maps, GeoJSON or a zipped Shapefile are the safest formats."
+    ),
+    "memory_limit": gettext_noop(
+        "Open the file and save it again (an empty cell far below or to the right of the data can make a "
+        "spreadsheet huge), or export the data as CSV. Your administrator can raise the limit."
+    ),
+    "time_limit": gettext_noop("Export the data as CSV and send it, or ask your administrator to raise the limit."),
+    "too_deep": gettext_noop("Export the data as a flat list of records (one object per record), or as CSV."),
 }
 DEFAULT_HINT = gettext_noop("Correct the file, or change the reading options, then try again.")
 

@@ -41,7 +41,8 @@ from datapolis.catalog.explore import LICENSE_URLS
 from datapolis.catalog.models import Dataset, Status
 from datapolis.catalog.storage import get_store
 from datapolis.engine import Version
-from datapolis.ingest import IngestError, ReadOptions, detect_format, preview
+from datapolis.ingest import IngestError, ReadOptions, detect_format
+from datapolis.ingest.isolation import preview as isolated_preview
 from datapolis.jobs.models import Job, JobStatus
 
 logger = logging.getLogger(__name__)
@@ -218,7 +219,7 @@ def _run_preview(upload: Upload, options: ReadOptions):
     path, sampled = _preview_path(upload, options)
     con = get_store().connect()
     try:
-        prepared, rows = preview(con, path, options, limit=PREVIEW_ROWS)
+        prepared, rows = isolated_preview(con, path, options, catalog.read_limits(), limit=PREVIEW_ROWS)
     finally:
         con.close()
     return prepared, rows, sampled

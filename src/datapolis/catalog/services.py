@@ -24,7 +24,8 @@ from datapolis.catalog.models import DATASET_ID_VALIDATOR, Dataset, Field, Statu
 from datapolis.catalog.storage import get_store
 from datapolis.engine import FieldSpec, Prepared, Version
 from datapolis.engine.store import CHANGE_IMPORT
-from datapolis.ingest import ReadOptions, prepare
+from datapolis.ingest import ReadOptions
+from datapolis.ingest.isolation import ReadLimits, isolated
 
 logger = logging.getLogger(__name__)
 
@@ -93,14 +94,15 @@ def import_file(
     filename = options.original_name or Path(path).name
     origin = {"options": options.to_dict(), "filename": filename, **({"url": source_url} if source_url else {})}
     started = time.perf_counter()
-    version = get_store().publish(
-        dataset_id,
-        _with_catalog_annotations(prepare(Path(path), options), existing),
-        author=author,
-        message=f"import {filename}",
-        change={"kind": CHANGE_IMPORT, "file": filename},
-        origin=origin,
-    )
+    with isolated(Path(path), options, read_limits()) as staged:
+        version = get_store().publish(
+            dataset_id,
+            _with_catalog_annotations(staged.prepare, existing),
+            author=author,
+            message=f"import {filename}",
+            change={"kind": CHANGE_IMPORT, "file": filename},
+            origin=origin,
+        )
     seconds = time.perf_counter() - started
     with transaction.atomic():
         dataset, created = Dataset.objects.get_or_create(
@@ -118,6 +120,13 @@ def import_file(
     action = signals.PUBLISHED if dataset.status == Status.PUBLISHED else signals.DRAFT_SAVED
     _announce(dataset, action, actor or author, request, version=version.number, created=created)
     return ImportResult(dataset=dataset, version=version, seconds=seconds, created=created)
+
+
+def read_limits() -> ReadLimits:
+    """What reading one uploaded or fetched file may cost (DATAPOLIS_READ_* variables, docs/ingest.md)."""
+    from django.conf import settings
+
+    return ReadLimits.from_environ(duckdb_memory_limit=settings.DATAPOLIS_INGEST_MEMORY_LIMIT)
 
 
 def actor_name(actor: Any) -> str | None:

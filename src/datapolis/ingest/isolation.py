@@ -130,6 +130,21 @@ def isolated(
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def preview(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    options: ReadOptions | None = None,
+    limits: ReadLimits | None = None,
+    limit: int = 20,
+) -> tuple[Prepared, list[dict[str, Any]]]:
+    """`readers.preview` in a child process: the whole file is read (and checked), the first rows kept."""
+    from datapolis.ingest.readers import first_rows
+
+    with isolated(path, options, limits, rows=limit) as staged:
+        prepared = staged.prepare(con)
+        return prepared, first_rows(con, prepared, limit)
+
+
 def _run_child(path: Path, options: ReadOptions, limits: ReadLimits, folder: Path, rows: int | None) -> Staged:
     request = {
         "path": str(path),

@@ -51,6 +51,11 @@ def preview(
     returns them (date, datetime, float...).
     """
     prepared = read(con, path, options)
+    return prepared, first_rows(con, prepared, limit)
+
+
+def first_rows(con: duckdb.DuckDBPyConnection, prepared: Prepared, limit: int) -> list[dict[str, Any]]:
+    """The first rows of a read relation, geometries as GeoJSON objects."""
     columns = []
     for spec in prepared.fields:
         quoted = quote_identifier(spec.name)
@@ -62,7 +67,7 @@ def preview(
         for spec, value in zip(prepared.fields, values, strict=True):
             record[spec.name] = json.loads(value) if spec.type == "geo_shape" and value is not None else value
         rows.append(record)
-    return prepared, rows
+    return rows
 
 
 def _stager(file_format: str) -> Callable[[duckdb.DuckDBPyConnection, Path, ReadOptions], Staging]:
