@@ -61,3 +61,15 @@ def test_unknown_address_sends_nothing_and_says_the_same(alice, mailoutbox):
     assert response.status_code == 302
     assert response["Location"] == "/accounts/password-reset/sent/"
     assert mailoutbox == []
+
+
+def test_the_link_keeps_the_port_the_portal_is_served_on(alice, mailoutbox):
+    request_reset(Client(), "alice@example.fr", "meudon.data.example.fr:8000")
+    host, _ = reset_link(mailoutbox[0].body)
+    assert host == "meudon.data.example.fr:8000"
+
+
+def test_a_forged_host_with_a_port_gets_the_default_portal_without_it(alice, mailoutbox):
+    request_reset(Client(), "alice@example.fr", "evil.example.com:8000")
+    host, _ = reset_link(mailoutbox[0].body)
+    assert host == "data.example.fr"

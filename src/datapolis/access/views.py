@@ -6,6 +6,7 @@ from django.contrib.auth import views as auth_views
 from django.http import HttpResponseRedirect
 
 from datapolis.access import audit, oidc
+from datapolis.portals.services import normalise_host
 
 
 class SignInView(auth_views.LoginView):
@@ -31,7 +32,7 @@ class PasswordResetView(auth_views.PasswordResetView):
 
     def form_valid(self, form):
         form.save(
-            domain_override=self.request.portal.host,
+            domain_override=self._link_host(),
             use_https=self.request.is_secure(),
             token_generator=self.token_generator,
             from_email=self.from_email,
@@ -43,3 +44,16 @@ class PasswordResetView(auth_views.PasswordResetView):
         email = form.cleaned_data["email"]
         audit.record(None, audit.Action.PASSWORD_RESET, email, request=self.request)
         return HttpResponseRedirect(self.get_success_url())
+
+    def _link_host(self) -> str:
+        """The portal's host name, with the port the request came on when it came on that name.
+
+        An instance served on `data.example.fr:8000` must mail links that reach it; a Host
+        header naming another host still gets the portal's own name, never its own.
+        """
+        portal_host = self.request.portal.host
+        requested = self.request.get_host().lower()
+        name, _, port = requested.rpartition(":")
+        if port.isdigit() and normalise_host(name) == portal_host:
+            return f"{portal_host}:{port}"
+        return portal_host
