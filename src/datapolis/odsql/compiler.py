@@ -754,8 +754,11 @@ def _range_decoder(node: ast.Call, context: Context) -> Callable[[Any], Any]:
         unit, amount = resolved["unit"], resolved["amount"]
 
         def calendar_label(start: datetime) -> str:
-            end = _calendar_end(start, unit, amount)
-            return f"[{_bucket_iso(start, subject_kind, context)}, {_bucket_iso(end, subject_kind, context)}["
+            try:
+                end = _bucket_iso(_calendar_end(start, unit, amount), subject_kind, context)
+            except (OverflowError, ValueError):
+                end = "*"  # after 9999-12-31, which Python dates cannot hold
+            return f"[{_bucket_iso(start, subject_kind, context)}, {end}["
 
         return calendar_label
     labels = _static_labels(resolved, subject_kind, context)
