@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+UNATTENDED_AFTER = dt.timedelta(seconds=60)  # queued this long: no job worker is taking jobs
 
 
 class JobStatus(models.TextChoices):
@@ -44,3 +48,8 @@ class Job(models.Model):
     @property
     def is_done(self) -> bool:
         return self.status in {JobStatus.SUCCEEDED, JobStatus.FAILED}
+
+    @property
+    def waits_unattended(self) -> bool:
+        """Queued for long: no job worker runs (or all are busy)."""
+        return self.status == JobStatus.QUEUED and timezone.now() - self.created > UNATTENDED_AFTER
