@@ -26,7 +26,7 @@ from datapolis.jobs.supervision import STOP_GRACE_SECONDS
 logger = logging.getLogger(__name__)
 
 RESTART_PAUSE_SECONDS = 5.0
-FATAL_WITHIN_SECONDS = 30.0  # workers crashing this soon after the start: a broken set-up, not bad luck
+FATAL_WITHIN_SECONDS = 30.0  # workers crashing this soon after the first start: a broken set-up
 WORKER_KILL_TIMEOUT_SECONDS = 30
 
 
@@ -92,12 +92,14 @@ def serve(
     if jobs is not None:
         jobs.start()
     try:
+        first_start = True
         while True:
             started = time.monotonic()
             if _serve_web(host=host, port=port, workers=workers, threads=threads):
                 return
-            if time.monotonic() - started < FATAL_WITHIN_SECONDS:
+            if first_start and time.monotonic() - started < FATAL_WITHIN_SECONDS:
                 raise SystemExit("the web workers could not start: see the errors above")
+            first_start = False
             logger.error("web workers kept crashing: starting the web server again in %.0f s", RESTART_PAUSE_SECONDS)
             _pause_interruptibly(RESTART_PAUSE_SECONDS)
     finally:
