@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 
 from django.conf import settings
+from django.core.signals import got_request_exception
 
 from datapolis.engine import LakeLocation, Store
 from datapolis.engine.serving import ServingCache
@@ -31,6 +33,25 @@ def get_store() -> Store:
                 serving=ServingCache(settings.CONFIG.home / "serving"),
             )
         return _store
+
+
+def recover_engine(error: BaseException) -> bool:
+    """After an engine failure, replace the process's DuckDB connection (`Store.recover`).
+
+    True if `error` was an engine failure: the next queries run on a new connection.
+    """
+    store = _store
+    return store is not None and store.recover(error)
+
+
+def _recover_after_request_error(sender: object, **kwargs: object) -> None:
+    """Any view whose query failed the engine (a page, a tile...) leaves a working store."""
+    error = sys.exc_info()[1]
+    if error is not None:
+        recover_engine(error)
+
+
+got_request_exception.connect(_recover_after_request_error, dispatch_uid="datapolis.catalog.storage.recover")
 
 
 def use_store(store: Store | None) -> None:

@@ -98,6 +98,7 @@ class ServingCache:
         self._attached: OrderedDict[str, tuple[str, RelationSQL]] = OrderedDict()  # file -> (database, relation)
         self._building: set[str] = set()
         self._lock = threading.Lock()
+        self._generation = 0  # of the store's connection the copies are attached to
 
     # -- naming ----------------------------------------------------------------------
 
@@ -184,10 +185,24 @@ class ServingCache:
 
     # -- reading ---------------------------------------------------------------------
 
-    def relation(self, con: duckdb.DuckDBPyConnection, dataset_id: str, snapshot_id: int) -> RelationSQL | None:
-        """The table of the serving copy, attached to `con`'s database, or None if not built."""
+    def relation(
+        self, con: duckdb.DuckDBPyConnection, dataset_id: str, snapshot_id: int, generation: int = 0
+    ) -> RelationSQL | None:
+        """The table of the serving copy, attached to `con`'s database, or None if not built.
+
+        `generation` numbers the store's connection `con` belongs to: when the store replaced
+        a failed connection (`Store.recover`), the copies attached to the old one are
+        forgotten and attached again to the new one. A caller still holding a cursor of the
+        old connection gets None (the lake answers it).
+        """
         path = self.path_for(dataset_id, snapshot_id)
         with self._lock:
+            if generation < self._generation:
+                return None
+            if generation > self._generation:
+                self._attached.clear()
+                self._retired.clear()
+                self._generation = generation
             attached = self._attached.pop(path.name, None) or self._revive(path.name) or self._attach(con, path)
             if attached is None:
                 return None

@@ -29,6 +29,7 @@ from typing import Any
 
 import duckdb
 
+from datapolis.engine.failures import is_engine_failure
 from datapolis.engine.lake import LAKE_ALIAS, LakeLocation, open_connection
 from datapolis.engine.serving import ServingCache
 from datapolis.engine.sql import quote_identifier, quote_literal
@@ -113,6 +114,7 @@ class Store:
         self.memory_limit = memory_limit
         self.serving = serving
         self._shared: duckdb.DuckDBPyConnection | None = None
+        self._generation = 0  # bumped each time the shared connection is replaced
         self._lock = threading.Lock()
         self._local = threading.local()
 
@@ -129,19 +131,41 @@ class Store:
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """This thread's cursor on the process-wide connection (for queries)."""
         cursor = getattr(self._local, "cursor", None)
-        if cursor is None:
+        if cursor is None or self._local.generation != self._generation:
             with self._lock:
                 if self._shared is None:
                     self._shared = open_connection(self.location)
                 cursor = self._shared.cursor()
+                self._local.generation = self._generation
             self._local.cursor = cursor
         return cursor
+
+    def recover(self, error: BaseException) -> bool:
+        """Replace the process-wide connection if `error` says the engine failed; True if so.
+
+        After an internal error DuckDB invalidates its database: every later query on any
+        cursor of it fails. The next `cursor()` of every thread then opens on a new
+        connection, and the serving copies are attached to it again. The failed database
+        is not closed here (another thread may still be reading its error); it is freed
+        with its last cursor. Several threads reporting the same failure replace it once.
+        """
+        if not is_engine_failure(error):
+            return False
+        failed_generation = getattr(self._local, "generation", self._generation)
+        with self._lock:
+            if failed_generation == self._generation:
+                self._shared = None
+                self._generation += 1
+                logger.error("DuckDB connection replaced after an engine failure: %s", str(error).splitlines()[0])
+        self._local.cursor = None
+        return True
 
     def close(self) -> None:
         with self._lock:
             if self._shared is not None:
                 self._shared.close()
                 self._shared = None
+            self._generation += 1
         self._local = threading.local()
 
     # -- reading -----------------------------------------------------------------
@@ -169,7 +193,7 @@ class Store:
         lake_relation = self.snapshot_relation_sql(dataset_id, snapshot_id)
         if self.serving is None:
             return lake_relation
-        relation = self.serving.relation(self.cursor(), dataset_id, snapshot_id)
+        relation = self.serving.relation(self.cursor(), dataset_id, snapshot_id, self._local.generation)
         if relation is None:
             self.serving.build_in_background(self.connect, dataset_id, snapshot_id, lake_relation)
             return lake_relation

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
+import duckdb
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Path, Query, Swagger
 from ninja.errors import ValidationError
@@ -27,7 +29,11 @@ from datapolis.api.explore.params import (
     query_spec,
 )
 from datapolis.api.explore.records import query_records, record_by_id, run_rows
+from datapolis.catalog.storage import recover_engine
+from datapolis.engine.failures import is_data_error
 from datapolis.odsql import ODSQLError
+
+logger = logging.getLogger(__name__)
 
 API_DESCRIPTION = """
 The Opendatasoft-compatible **Explore API v2.1** of this portal: apps written for
@@ -59,6 +65,22 @@ def _api_error(request: HttpRequest, error: ApiError) -> HttpResponse:
 @api.exception_handler(ODSQLError)
 def _odsql_error(request: HttpRequest, error: ODSQLError) -> HttpResponse:
     return json_response(error.to_dict(), status=400)
+
+
+@api.exception_handler(duckdb.Error)
+def _engine_error(request: HttpRequest, error: duckdb.Error) -> HttpResponse:
+    """A query the engine could not answer: 400 when the data refuses it, else 500.
+
+    After an engine failure the process's connection is replaced, so the next request is
+    answered normally (docs/performance.md, "Engine failures").
+    """
+    if is_data_error(error):
+        message = "ODSQL query cannot be evaluated on this dataset's values (a value out of range or not converting)."
+        return error_response(ApiError(message, error_code="ODSQLError"))
+    logger.error("engine error on %s", request.get_full_path(), exc_info=error)
+    recover_engine(error)
+    message = "The query could not be answered because of an internal error. It has been logged; please retry."
+    return error_response(ApiError(message, error_code="InternalServerError", status=500))
 
 
 @api.exception_handler(ValidationError)
