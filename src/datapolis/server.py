@@ -26,7 +26,7 @@ from datapolis.jobs.supervision import STOP_GRACE_SECONDS
 logger = logging.getLogger(__name__)
 
 RESTART_PAUSE_SECONDS = 5.0
-FATAL_WITHIN_SECONDS = 30.0  # workers crashing this soon after the first start: a broken set-up
+FATAL_WITHIN_SECONDS = 15.0  # workers crashing this soon after the first start: a broken set-up
 WORKER_KILL_TIMEOUT_SECONDS = 30
 
 
