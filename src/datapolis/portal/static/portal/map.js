@@ -222,7 +222,9 @@ function showPopups(map, layers) {
     }
     pinned.setLngLat(event.lngLat).setDOMContent(popupHtml(feature)).addTo(map);
   }
-  map.on("click", (event) => open(event, 3));
+  let lastTap = 0;
+  // A browser may still derive a click from a tap: it must not act twice (a cluster would zoom twice).
+  map.on("click", (event) => { if (Date.now() - lastTap > 700) open(event, 3); });
   let touchStart = null;
   const canvas = map.getCanvasContainer();
   function touchPoint(touch) {
@@ -235,6 +237,7 @@ function showPopups(map, layers) {
   canvas.addEventListener("touchend", (event) => {
     const end = event.changedTouches.length === 1 ? touchPoint(event.changedTouches[0]) : null;
     if (touchStart && end && Math.hypot(end.x - touchStart.x, end.y - touchStart.y) < 8) {
+      lastTap = Date.now();
       open({ point: end, lngLat: map.unproject([end.x, end.y]) }, 12);
     }
     touchStart = null;
