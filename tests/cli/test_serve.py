@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from datapolis.access.models import PublisherRole
 from datapolis.backoffice.models import Upload
 from datapolis.catalog import services as catalog
 from datapolis.catalog.storage import use_store
+from datapolis.server import FATAL_WITHIN_SECONDS
 from tests.backoffice.conftest import ORGANISATION, field_forms, metadata_form
 from tests.conftest import instance_store
 from tests.jobs.worker_process import large_french_csv, wait_until
@@ -228,3 +230,24 @@ def test_a_large_upload_is_imported_by_the_default_server_alone(
         assert status == "succeeded", session.get(job_page, timeout=30).text[:3000]
         total = requests.get(f"{server.url}/api/explore/v2.1/catalog/datasets/communes/records?limit=0", timeout=30)
         assert total.json()["total_count"] == 300_000
+
+
+def test_web_workers_crashing_in_a_loop_restart_the_web_server_not_the_job_worker(
+    instance_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Granian gives up on workers that die again right after their replacement; `serve` starts it again."""
+    log = tmp_path / "serve.log"
+    with served(instance_env, log) as server:
+        job_worker = wait_until(server.job_worker, 60, "the job worker started")
+        time.sleep(FATAL_WITHIN_SECONDS + 1)  # past the start, crashes are bad luck, not a broken set-up
+
+        def crash_a_worker() -> bool:
+            for pid in server.web_workers():
+                os.kill(pid, signal.SIGKILL)
+            return "starting the web server again" in log.read_text(errors="replace")
+
+        wait_until(crash_a_worker, 60, "Granian giving up on a crash loop")
+        wait_until(server.answers, 60, "the web server answering again")
+
+        assert server.process.poll() is None
+        assert server.job_worker() == job_worker  # untouched by the web server's restart
