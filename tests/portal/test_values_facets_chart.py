@@ -53,6 +53,8 @@ def test_dates_and_datetimes_are_written_for_the_language(trips) -> None:
     french = body_cells(fr_client().get("/dataset/trajets/table/").content.decode())
     assert "04/12/2026" in french and "4 déc. 2026 à 15:30" in french
     assert not any(cell.startswith("2026-12-04") for cell in french)
+    filtered = fr_client().get("/dataset/trajets/table/", {"min.jour": "2026-12-01"}).content.decode()
+    assert "jour ≥ 01/12/2026" in text(filtered.split('class="chips"')[1].split("</ul>")[0])
     english = body_cells(Client(HTTP_ACCEPT_LANGUAGE="en").get("/dataset/trajets/table/").content.decode())
     assert "Dec 4, 2026 at 3:30\u202fPM" in english or "Dec 4, 2026 at 3:30 PM" in english
 

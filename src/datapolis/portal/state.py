@@ -199,9 +199,11 @@ class PageState:
         for name, value in self.text_filters.items():
             chips.append({"label": f"{labels.get(name, name)} ~ {value}", "remove": self.without(f"c.{name}")})
         for name, value in self.min_filters.items():
-            chips.append({"label": f"{labels.get(name, name)} ≥ {value}", "remove": self.without(f"min.{name}")})
+            chips.append({"label": f"{labels.get(name, name)} ≥ {_bound_text(value)}",
+                          "remove": self.without(f"min.{name}")})  # fmt: skip
         for name, value in self.max_filters.items():
-            chips.append({"label": f"{labels.get(name, name)} ≤ {value}", "remove": self.without(f"max.{name}")})
+            chips.append({"label": f"{labels.get(name, name)} ≤ {_bound_text(value)}",
+                          "remove": self.without(f"max.{name}")})  # fmt: skip
         for text in self.refine:
             name, _, value = text.partition(":")
             chips.append({"label": f"{labels.get(name, name)} = {value}", "remove": self.without("refine", text)})
@@ -211,6 +213,13 @@ class PageState:
         for text in self.where:
             chips.append({"label": text, "remove": self.without("where", text)})
         return chips
+
+
+def _bound_text(value: str) -> str:
+    """A date bound as the page's language writes dates (04/12/2026); numbers as typed."""
+    from datapolis.portal.templatetags.portal import format_temporal
+
+    return format_temporal(value, "date") if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) else value
 
 
 def _valid_bound(spec: FieldSpec, value: str) -> bool:
