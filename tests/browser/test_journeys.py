@@ -24,6 +24,8 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 from datapolis.access.models import PublisherRole
 from datapolis.catalog import services
+from tests.browser.conftest import ARTIFACTS
+from tests.browser.test_accessibility import serious_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -38,9 +40,11 @@ DEVICES = {
 }
 TEXTS = {
     "fr": {"search": "Rechercher", "table": "Tableau", "download": "Télécharger", "schema": "Schéma",
-           "sign_in": "Se connecter", "back_office": "Espace de publication", "my_datasets": "Mes jeux de données"},
+           "sign_in": "Se connecter", "back_office": "Espace de publication", "my_datasets": "Mes jeux de données",
+           "legal": "Mentions légales", "status": "non conforme"},
     "en": {"search": "Search", "table": "Table", "download": "Download", "schema": "Schema",
-           "sign_in": "Sign in", "back_office": "Back office", "my_datasets": "My datasets"},
+           "sign_in": "Sign in", "back_office": "Back office", "my_datasets": "My datasets",
+           "legal": "Legal notice", "status": "non compliant"},
 }  # fmt: skip
 MIN_CAPACITY = 60
 PASSWORD = "correct horse battery staple"
@@ -49,8 +53,9 @@ PASSWORD = "correct horse battery staple"
 class Journey:
     """A page in a browser context for one device and language, with its checks."""
 
-    def __init__(self, page: Page, device: str, language: str) -> None:
+    def __init__(self, page: Page, device: str, language: str, name: str = "") -> None:
         self.page = page
+        self.artifacts = ARTIFACTS / re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
         self.device = device
         self.language = language
         self.text = TEXTS[language]
@@ -72,6 +77,10 @@ class Journey:
         else:
             target.click()
 
+    def screenshot(self, name: str) -> None:
+        self.artifacts.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(self.artifacts / f"{name}.png"), full_page=True)
+
     def check_page(self, step: str) -> None:
         """The page is in the journey's language and does not scroll sideways."""
         self.page.wait_for_load_state()
@@ -85,16 +94,16 @@ class Journey:
 @pytest.fixture(params=[("desktop", "fr"), ("desktop", "en"), ("phone", "fr"), ("phone", "en")], ids="-".join)
 def journey(request, browser: Browser, site: str) -> Iterator[Journey]:
     device, language = request.param
-    yield from _journey(browser, site, device, language)
+    yield from _journey(browser, site, device, language, request.node.name)
 
 
 @pytest.fixture(params=[("desktop", "fr"), ("phone", "en")], ids="-".join)
 def agent_journey(request, browser: Browser, site: str) -> Iterator[Journey]:
     device, language = request.param
-    yield from _journey(browser, site, device, language)
+    yield from _journey(browser, site, device, language, request.node.name)
 
 
-def _journey(browser: Browser, site: str, device: str, language: str) -> Iterator[Journey]:
+def _journey(browser: Browser, site: str, device: str, language: str, name: str = "") -> Iterator[Journey]:
     context = browser.new_context(
         **DEVICES[device],
         locale=language,
@@ -103,7 +112,7 @@ def _journey(browser: Browser, site: str, device: str, language: str) -> Iterato
         base_url=site,
     )
     context.set_default_timeout(20_000)
-    yield Journey(context.new_page(), device, language)
+    yield Journey(context.new_page(), device, language, name)
     context.close()
 
 
@@ -130,6 +139,7 @@ def test_a_visitor_searches_opens_every_tab_filters_and_downloads(journey: Journ
     result = page.locator("#catalog-results .card h3 a", has_text="Stations Vélib'")
     expect(result).to_be_visible()
     journey.check_page("catalog")
+    journey.screenshot("01-catalog")
     facets = page.locator("#catalog-results .facets").bounding_box()
     assert result.bounding_box()["y"] < facets["y"] or journey.device == "desktop"
 
@@ -159,6 +169,7 @@ def test_a_visitor_searches_opens_every_tab_filters_and_downloads(journey: Journ
         expect(page.locator(".tabs a[aria-current=page]")).to_have_count(1)
         checks[tab]()
         journey.check_page(tab)
+        journey.screenshot(f"02-{tab}")
     expect(page.locator(".tabs a").nth(1)).to_have_text(text["table"])
 
     # A filter in the table (htmx updates the region and the address), then the export keeps it.
@@ -196,9 +207,23 @@ def test_an_agent_signs_in_publishes_from_the_back_office_and_finds_the_dataset(
     page.goto("/")
     journey.check_page("home")
     expect(page.locator(".header-tools .backoffice-link")).to_have_count(0)
+
+    # The legal pages every page links to, then the sign-in page: the portal's frame and styles.
+    journey.press(page.locator(".site-footer a[href='/legal-notice/']"))
+    expect(page.locator("main h1")).to_have_text(text["legal"])
+    journey.check_page("legal notice")
+    journey.press(page.locator(".site-footer a[href='/accessibility/']"))
+    expect(page.locator("#compliance-status strong")).to_have_text(text["status"])
+    journey.check_page("accessibility statement")
     journey.press(page.locator(".header-tools .sign-in-link"))
     expect(page.locator("main h1")).to_have_text(text["sign_in"])
     journey.check_page("sign-in")
+    journey.screenshot("01-sign-in")
+    expect(page.locator("main .auth-panel")).to_be_visible()
+    looks = "e => [getComputedStyle(e).borderRadius, getComputedStyle(e).borderTopColor]"
+    assert page.locator("#id_password").evaluate(looks) == page.locator("#id_username").evaluate(looks)
+    assert page.locator("#id_password").evaluate(looks)[0] == "6px"  # the portal's fields, not the browser's
+    assert serious_violations(page) == []
     page.locator("#id_username").fill("agent")
     page.locator("#id_password").fill(PASSWORD)
     journey.press(page.locator("main form button[type=submit]"))
@@ -209,6 +234,7 @@ def test_an_agent_signs_in_publishes_from_the_back_office_and_finds_the_dataset(
     journey.press(back_office)
     expect(page.locator("main h1")).to_have_text(text["my_datasets"])
     journey.check_page("back office")
+    journey.screenshot("02-back-office")
 
     journey.press(page.locator("main a[href='/backoffice/new/']").first)
     page.locator("#id_file").set_input_files(str(small_file))
@@ -233,6 +259,7 @@ def test_an_agent_signs_in_publishes_from_the_back_office_and_finds_the_dataset(
     expect(page.locator("#table-region tbody tr")).to_have_count(7)
     expect(page.locator("#table-region tbody")).to_contain_text("Salle du Belvédère")
     journey.check_page("published table")
+    journey.screenshot("03-published-table")
     assert journey.errors == []
 
 
