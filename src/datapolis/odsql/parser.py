@@ -203,7 +203,7 @@ class _ToAst(Transformer_NonRecursive):
     def pattern_item(self, meta, function, *patterns):
         return ast.SelectPattern(include=str(function).lower() == "include", patterns=list(patterns), **_span(meta))
 
-    def pattern(self, meta, name, star):
+    def pattern(self, meta, name, star=None):  # a lone STAR alternative has no optional slot
         if name.type == "STAR":
             return "*"
         return _name(name) + ("*" if star is not None else "")

@@ -8,6 +8,8 @@ schema and ANDed with everything the user wrote.
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -157,6 +159,10 @@ class _QueryChecker:
                 self._add_output(item.alias or _default_name(item.expr, self.select_text), item.expr)
         if only_excludes:
             self._add_fields(self.visible.fields, excluded)
+        if not self.query.outputs:
+            raise ODSQLError(
+                "select leaves no field to return (include() matches none, or exclude() removes all)", "select"
+            )
 
     def _add_fields(self, fields: list[FieldSpec], excluded: list[str]) -> None:
         for spec in fields:
@@ -358,6 +364,9 @@ def refine_condition(spec: FieldSpec, value: str, context: Context, clause: str 
     return equal
 
 
+_REFINE_NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][+-]?\d+)?")
+
+
 def _refine_literal(kind: t.ValueType, value: str, name: str, clause: str) -> ast.Literal:
     if kind.kind == "text":
         return ast.String(value=value, value_type=t.TEXT, resolved=value)
@@ -367,13 +376,12 @@ def _refine_literal(kind: t.ValueType, value: str, name: str, clause: str) -> as
             raise ODSQLError(f"expected true or false for {name}, got {value!r}", clause)
         flag = lowered in ("true", "1")
         return ast.Boolean(value=flag, value_type=t.BOOLEAN, resolved=flag)
-    try:
-        number: int | float = int(value)
-    except ValueError:
-        try:
-            number = float(value)
-        except ValueError:
-            raise ODSQLError(f"expected a number for {name}, got {value!r}", clause) from None
+    text = value.strip()
+    if not _REFINE_NUMBER.fullmatch(text):  # as ODSQL writes numbers: no inf, nan, 1_000 or 0x10
+        raise ODSQLError(f"expected a number for {name}, got {value!r}", clause)
+    number: int | float = float(text) if any(c in text for c in ".eE") else int(text)
+    if not math.isfinite(number) or (isinstance(number, int) and abs(number) >= 2**63):
+        raise ODSQLError(f"number out of range for {name}: {value!r}", clause)
     return ast.Number(
         value=number, text=value, value_type=t.INT if isinstance(number, int) else t.DOUBLE, resolved=number
     )
