@@ -142,6 +142,8 @@ def test_a_visitor_searches_opens_every_tab_filters_and_downloads(journey: Journ
     journey.screenshot("01-catalog")
     facets = page.locator("#catalog-results .facets").bounding_box()
     assert result.bounding_box()["y"] < facets["y"] or journey.device == "desktop"
+    to_filters = page.locator("#catalog-results .to-filters")  # on a phone, a link leads down to them
+    expect(to_filters).to_be_visible() if journey.device == "phone" else expect(to_filters).to_be_hidden()
 
     # Opening the result loads the dataset's whole page, not a piece of the catalog.
     journey.press(result)
