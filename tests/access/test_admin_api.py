@@ -117,7 +117,7 @@ def test_readers_cannot_administer_and_restricted_datasets_stay_hidden(reader_ap
     hidden = reader_api.get("/datasets/restricted/grants")
     assert hidden.status_code == 404
     assert set(hidden.json()) == {"message", "error_code"}
-    assert reader_api.post("/apikeys", {"username": "admin"}).status_code == 403
+    assert reader_api.post("/apikeys", {"user": "admin"}).status_code == 403
     assert not User.objects.filter(username="x").exists()
 
 
@@ -127,7 +127,7 @@ def test_anonymous_gets_401(matrix):
 
 
 def test_api_keys_create_and_revoke(admin_api):
-    created = admin_api.post("/apikeys", {"username": "reader", "scope": "write"})
+    created = admin_api.post("/apikeys", {"user": "reader", "scope": "write"})
     assert created.status_code == 201
     key = created.json()["key"]
     assert Api(key).get("/apikeys").status_code == 200
@@ -145,8 +145,11 @@ def test_users_revoke_only_their_own_keys(admin_api, reader_api):
 def test_portals_create_and_share(admin_api):
     created = admin_api.post("/portals", {"host": "clamart.data.example.fr", "name": "Clamart"})
     assert created.status_code == 201
-    shared = admin_api.post("/portals/clamart.data.example.fr/shares", {"dataset": "public", "filter": MEUDON_FILTER})
+    shared = admin_api.post(
+        "/portals/clamart.data.example.fr/shares", {"dataset": "public", "row_filter": MEUDON_FILTER}
+    )
     assert shared.status_code == 201
+    assert shared.json() == {"host": "clamart.data.example.fr", "dataset": "public", "row_filter": MEUDON_FILTER}
     share = DatasetShare.objects.get(portal=Portal.objects.get(host="clamart.data.example.fr"))
     assert (share.dataset.dataset_id, share.row_filter) == ("public", MEUDON_FILTER)
 

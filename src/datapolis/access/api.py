@@ -272,9 +272,11 @@ def delete_grant(request, dataset_id: str, user: str | None = None, group: str |
 
 
 class ApiKeyIn(Input):
-    username: str | None = None
+    """A new key, in the words a key is read with: `user` (oneself by default), `expires_at`."""
+
+    user: str | None = None
     scope: str = "read"
-    until: datetime | None = None
+    expires_at: datetime | None = None
     name: str = ""
 
 
@@ -296,11 +298,11 @@ def list_api_keys(request, user: str | None = None):
 @api.post("/apikeys", response={201: dict})
 def create_api_key(request, body: ApiKeyIn):
     who = require_write(request)
-    username = body.username or who.username
+    username = body.user or who.username
     if username != who.username and not who.is_admin:
         raise HttpError(403, _("Only instance admins may create keys for others."))
     api_key, key = services.create_api_key(
-        username, scope=body.scope, until=body.until, name=body.name, actor=who, request=request
+        username, scope=body.scope, until=body.expires_at, name=body.name, actor=who, request=request
     )
     return 201, {"key": key, **services.api_key_summary(api_key)}
 
@@ -324,8 +326,10 @@ class PortalIn(Input):
 
 
 class ShareIn(Input):
+    """A share, `row_filter` as grants name it."""
+
     dataset: str
-    filter: str = ""
+    row_filter: str = ""
 
 
 @api.post("/portals", response={201: dict})
@@ -342,8 +346,8 @@ def share_dataset(request, host: str, body: ShareIn):
     owner = dataset.portal_id or _default_portal_pk()
     if not (who.is_admin or owner in who.admin_portal_ids):
         raise HttpError(403, _("Only admins of the portal owning a dataset may share it."))
-    share = portals.share_dataset(portals.get_portal(host), dataset, body.filter, actor=who, request=request)
-    return 201, {"host": host, "dataset": dataset.dataset_id, "filter": share.row_filter}
+    share = portals.share_dataset(portals.get_portal(host), dataset, body.row_filter, actor=who, request=request)
+    return 201, {"host": host, "dataset": dataset.dataset_id, "row_filter": share.row_filter}
 
 
 def _default_portal_pk() -> int | None:
