@@ -85,14 +85,19 @@ def invalid_parameters(request, exc):
     body = {
         "message": _("Invalid request: %(problems)s.") % {"problems": "; ".join(problems)},
         "error_code": "InvalidRESTParameterError",
-        "detail": [{"loc": list(item.get("loc", ())), "type": item.get("type", "")} for item in exc.errors],
+        "detail": [{"loc": _where(item), "type": item.get("type", "")} for item in exc.errors],
     }
     return JsonResponse(body, status=422)
 
 
+def _where(item: dict) -> list:
+    """The error's place in the request body or parameters, without Ninja's own wrapping."""
+    return [part for part in item.get("loc", ()) if part not in ("body", "query", "path")]
+
+
 def _problem(item: dict) -> str:
     """One validation error as `where: what`, unknown keys named as such."""
-    where = ".".join(str(part) for part in item.get("loc", ()) if part not in ("body", "query", "path"))
+    where = ".".join(str(part) for part in _where(item))
     if item.get("type") == "extra_forbidden":
         what = _("unknown key")
     elif item.get("type") == "missing":
