@@ -27,6 +27,7 @@ from datapolis.access.models import PublisherRole
 from datapolis.backoffice.models import Upload
 from datapolis.catalog import services as catalog
 from datapolis.catalog.storage import use_store
+from datapolis.jobs import supervision
 from datapolis.server import FATAL_WITHIN_SECONDS
 from tests.backoffice.conftest import ORGANISATION, field_forms, metadata_form
 from tests.conftest import instance_store
@@ -155,6 +156,9 @@ def test_a_web_worker_killed_mid_request_is_replaced_and_the_others_keep_serving
         with pytest.raises((http.client.IncompleteRead, ConnectionError)):
             response.read()  # that request is lost with its worker...
         connection.close()
+        # Gone, its listening socket with it (each worker has its own, SO_REUSEPORT: the connections
+        # queued on it at that instant are reset unless net.ipv4.tcp_migrate_req=1, see docs/architecture.md).
+        wait_until(lambda: not supervision.process_alive(victim), 30, "the killed worker gone")
         for _ in range(5):  # ...the other worker answers meanwhile
             assert requests.get(server.url + records, timeout=30).status_code == 200
         after = wait_until(
