@@ -155,3 +155,4 @@ def test_the_sign_in_page_has_the_portal_frame_and_form_styles(matrix: Matrix) -
     main = html[html.index('<main id="main"') :]
     assert re.match(r'<main id="main" tabindex="-1">\s*<div class="container">\s*<div class="panel auth-panel">', main)
     assert 'class="button" type="submit"' in main
+    assert "sign-in-link" not in header(html)  # no link to the page itself
