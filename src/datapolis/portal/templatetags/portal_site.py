@@ -27,7 +27,10 @@ def may_use_backoffice(context: template.Context) -> bool:
     from datapolis.backoffice.permissions import may_use_backoffice as allowed
     from datapolis.backoffice.permissions import principal_of
 
-    return allowed(principal_of(request))
+    principal = getattr(request, "_datapolis_principal", None)  # the page's own, when it has read one
+    if principal is None or principal.api_key_id is not None or principal.user_id != request.user.pk:
+        principal = principal_of(request)
+    return allowed(principal)
 
 
 @register.simple_tag
