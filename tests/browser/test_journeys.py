@@ -243,12 +243,15 @@ def test_an_agent_signs_in_publishes_from_the_back_office_and_finds_the_dataset(
     journey.press(page.locator("main form button.bo-button--primary"))
     page.wait_for_url("**/preview/")
     expect(page.locator(".bo-table--preview tbody tr")).to_have_count(7)
+    journey.check_page("preview")
     journey.press(page.locator("button[value=next]"))
     journey.press(page.locator("main form button.bo-button--primary"))
+    journey.check_page("description")
     page.locator("#id_dataset_id").fill("salles-yffiniac")
     page.locator("#id_title").fill("Salles municipales d'Yffiniac")
     journey.press(page.locator("button[value=publish]"))
     page.wait_for_url("**/backoffice/datasets/salles-yffiniac/")
+    journey.check_page("published in the back office")
 
     # The portal: the home page's search finds it, and its table shows the file's rows.
     journey.press(page.locator(".site-header .brand"))
