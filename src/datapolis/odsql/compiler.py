@@ -564,6 +564,7 @@ class _QueryBuilder:
         self.group_outputs = {key.output: key for key in checked.group_keys}
         self.api_names = _unique([output.name for output in checked.outputs])
         self.printer.unnested = {spec.name: f"__odsql_value{i}" for i, spec in enumerate(checked.unnested)}
+        self._printed_keys: dict[int, exp.Expression] = {}
 
     def sql_name(self, index: int, output: Output) -> str:
         if self.storage_values:
@@ -574,7 +575,7 @@ class _QueryBuilder:
         return f"_c{index}"
 
     def output_value(self, index: int, output: Output) -> exp.Expression:
-        value = self.printer.group_value(output.expr) if index in self.group_outputs else self.printer.expr(output.expr)
+        value = self.group_key_value(index) if index in self.group_outputs else self.printer.expr(output.expr)
         if output.value_type.kind == "geo_shape" and not self.storage_values:
             value = exp.Anonymous(this="ST_AsGeoJSON", expressions=[value])
         return value
@@ -607,6 +608,19 @@ class _QueryBuilder:
             value = exp.alias_(self.printer.unnest_values(spec), self.printer.unnested[spec.name], quoted=True)
             rows = rows.select(value, copy=False)
         return rows.subquery("__odsql_unnested")
+
+    def group_key_value(self, index: int) -> exp.Expression:
+        """The value of the group key selected as output `index`, printed once per query.
+
+        Printing binds a key's strings again under new parameter names (`date_format()`'s
+        separators...): an ORDER BY written with those would no longer be the GROUP BY's
+        expression for DuckDB (a Binder Error), so later uses are copies of the first print.
+        """
+        printed = self._printed_keys.get(index)
+        if printed is None:
+            printed = self._printed_keys[index] = self.printer.group_value(self.checked.outputs[index].expr)
+            return printed
+        return printed.copy()
 
     def group_values(self) -> list[exp.Expression]:
         return [self.printer.group_value(key.expr) for key in self.checked.group_keys]
@@ -650,7 +664,7 @@ class _QueryBuilder:
 
     def random_keys(self) -> list[exp.Expression]:
         if self.checked.group_keys:
-            return self.group_values()
+            return [self.group_key_value(key.output) for key in self.checked.group_keys]
         if self.checked.is_aggregation:
             return []  # one row: no record column may be read outside an aggregate
         if self.record_id_column:
@@ -753,7 +767,9 @@ def _range_decoder(node: ast.Call, context: Context) -> Callable[[Any], Any]:
     if resolved["mode"] == "calendar":
         unit, amount = resolved["unit"], resolved["amount"]
 
-        def calendar_label(start: datetime) -> str:
+        def calendar_label(start: datetime | str) -> str:
+            if isinstance(start, str):  # DuckDB hands out a date before year 1 or after 9999 as text
+                return f"[{start}, *["
             try:
                 end = _bucket_iso(_calendar_end(start, unit, amount), subject_kind, context)
             except (OverflowError, ValueError):
