@@ -127,3 +127,15 @@ def instance_store(env: dict[str, str]) -> Store:
     """The store a `datapolis` process started with `env` uses."""
     home = Path(env["DATAPOLIS_HOME"])
     return Store(LakeLocation.from_urls(home / "lake", env.get("DATAPOLIS_LAKE_CATALOG_URL"), None))
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits() -> None:
+    """Each test starts with the whole rate-limit budget of its address (tests share 127.0.0.1).
+
+    The counts live in this process's memory (no Redis in the test settings); tests of the
+    limits themselves set small ones and count from zero.
+    """
+    from django.core.cache import caches
+
+    caches["ratelimit"].clear()

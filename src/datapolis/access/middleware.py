@@ -1,4 +1,4 @@
-"""Recognises API keys on every request; a bad key gets 401 before any view runs."""
+"""Recognises API keys on every request (a bad key gets 401 before any view runs) and counts page calls."""
 
 from __future__ import annotations
 
@@ -6,7 +6,12 @@ from django.http import JsonResponse
 from django.utils.translation import gettext as _
 
 from datapolis.access.keys import key_from_request
-from datapolis.access.policy import InvalidApiKey, principal_from_request
+from datapolis.access.net import client_ip
+from datapolis.access.policy import ANONYMOUS, InvalidApiKey, principal_from_request
+from datapolis.access.ratelimit import check_rate_limit
+
+# Paths whose every request queries data: counted like Explore API calls (which count in their views).
+RATE_LIMITED_PREFIXES = ("/catalog/", "/dataset/", "/embed/", "/api/tiles/")
 
 
 def unauthorized(message: str) -> JsonResponse:
@@ -29,5 +34,11 @@ class PrincipalMiddleware:
             try:
                 principal_from_request(request)
             except InvalidApiKey:
-                return unauthorized(_("The API key is unknown, revoked or expired."))
+                # Guessing keys costs the address its anonymous budget, like any call.
+                refused = check_rate_limit(ANONYMOUS, client_ip(request))
+                return refused or unauthorized(_("The API key is unknown, revoked or expired."))
+        if request.path == "/" or request.path.startswith(RATE_LIMITED_PREFIXES):
+            refused = check_rate_limit(principal_from_request(request), client_ip(request))
+            if refused is not None:
+                return refused
         return self.get_response(request)
