@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.html import escape
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
@@ -100,8 +102,11 @@ def _embed_snippet(request: HttpRequest, page: DatasetPage, kind: str, extra: st
     query = "&".join(part for part in (page.state.querystring(), extra) if part)
     url = request.build_absolute_uri(reverse(f"portal:embed-{kind}", args=[page.dataset.dataset_id]))
     src = url + (f"?{query}" if query else "")
-    title = page.dataset.title.replace('"', "&quot;")
-    return f'<iframe src="{src.replace("&", "&amp;")}" title="{title}" width="100%" height="520" style="border:0" loading="lazy"></iframe>'  # noqa: E501
+    # The snippet is pasted into other sites: every value in it is escaped as an attribute.
+    return (
+        f'<iframe src="{escape(src)}" title="{escape(page.dataset.title)}" width="100%" height="520" '
+        'style="border:0" loading="lazy"></iframe>'
+    )
 
 
 @dataset_page("dataset")
@@ -116,14 +121,12 @@ def table(request: HttpRequest, page: DatasetPage) -> dict[str, Any]:
 
 def _map(request: HttpRequest, page: DatasetPage) -> dict[str, Any]:
     context = services.map_config(page, request, request.GET)
-    extra = "&".join(f"{key}={request.GET[key]}" for key in ("geo", "color") if request.GET.get(key))
+    extra = urlencode({key: request.GET[key] for key in ("geo", "color") if request.GET.get(key)})
     context["embed_snippet"] = _embed_snippet(request, page, "map", extra)
     return context
 
 
 def _chart(request: HttpRequest, page: DatasetPage) -> dict[str, Any]:
-    from urllib.parse import urlencode
-
     options = services.ChartOptions.from_query(request.GET, page.fields)
     context = {"options": options, "chart": services.chart(page, options)}
     context["embed_snippet"] = _embed_snippet(request, page, "chart", urlencode(options.params()))
