@@ -104,6 +104,9 @@ class Dataset(models.Model):
     current_snapshot = models.PositiveBigIntegerField(_("current snapshot"), null=True, blank=True, editable=False)
     records_count = models.PositiveBigIntegerField(_("records"), default=0, editable=False)
     source = models.JSONField(_("source"), default=dict, blank=True, editable=False)
+    # The store's versions the catalog has recorded: a version the lake committed but whose
+    # publication died before this record is no version of the dataset (catalog.services.versions).
+    recorded_versions = models.JSONField(_("recorded versions"), default=list, blank=True, editable=False)
     views = models.PositiveBigIntegerField(_("views"), default=0, editable=False)
 
     class Meta:

@@ -8,6 +8,7 @@ mirror from the store, which is the source of truth for versions.
 
 from __future__ import annotations
 
+import datetime
 import logging
 import time
 from dataclasses import dataclass
@@ -17,13 +18,14 @@ from typing import Any
 import duckdb
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from datapolis.catalog import signals
 from datapolis.catalog.models import DATASET_ID_VALIDATOR, Dataset, Field, Status, Theme, Visibility
 from datapolis.catalog.storage import get_store
 from datapolis.engine import FieldSpec, Prepared, Version
-from datapolis.engine.store import CHANGE_IMPORT
+from datapolis.engine.store import CHANGE_IMPORT, VersionNotFound
 from datapolis.ingest import ReadOptions
 from datapolis.ingest.isolation import ReadLimits, isolated
 
@@ -117,6 +119,7 @@ def import_file(
             _apply_metadata(dataset, metadata)
         _mirror_version(dataset, version)
         dataset.save()
+    forget_unrecorded_versions(dataset)
     action = signals.PUBLISHED if dataset.status == Status.PUBLISHED else signals.DRAFT_SAVED
     _announce(dataset, action, actor or author, request, version=version.number, created=created)
     return ImportResult(dataset=dataset, version=version, seconds=seconds, created=created)
@@ -162,6 +165,7 @@ def _with_catalog_annotations(read, dataset: Dataset | None):
 
 
 def _mirror_version(dataset: Dataset, version: Version) -> None:
+    dataset.recorded_versions = sorted({*_recorded(dataset), version.number})
     dataset.current_version = version.number
     dataset.current_snapshot = version.snapshot_id
     dataset.records_count = version.row_count
@@ -246,6 +250,8 @@ def rollback(
     dataset: Dataset, number: int, *, author: str | None = None, actor: Any = None, request: Any = None
 ) -> Version:
     author = author or actor_name(actor)
+    if number not in set(_recorded(dataset)):
+        raise VersionNotFound(f"{dataset.dataset_id!r} has no version {number}")
     version = get_store().rollback(dataset.dataset_id, number, author=author)
     with transaction.atomic():
         _mirror_version(dataset, version)
@@ -277,7 +283,45 @@ def delete_dataset(dataset: Dataset, *, author: str | None = None, actor: Any = 
 
 
 def versions(dataset: Dataset) -> list[Version]:
-    return get_store().versions(dataset.dataset_id)
+    """The dataset's versions: those of the store the catalog recorded.
+
+    A publication killed between the lake's commit and the catalog's leaves a version in
+    the lake that nobody published: it is not listed, cannot be rolled back to, and its
+    files are given back once a later version exists (`forget_unrecorded_versions`).
+    """
+    recorded = set(_recorded(dataset))
+    return [version for version in get_store().versions(dataset.dataset_id) if version.number in recorded]
+
+
+def _recorded(dataset: Dataset) -> list[int]:
+    """Recorded versions; for a dataset recorded before they were, every version up to the current one."""
+    if dataset.recorded_versions or dataset.current_version is None:
+        return list(dataset.recorded_versions or [])
+    return [v.number for v in get_store().versions(dataset.dataset_id) if v.number <= dataset.current_version]
+
+
+def forget_unrecorded_versions(dataset: Dataset) -> list[int]:
+    """Give back what failed publications of `dataset` left in the lake; returns the versions expired."""
+    recorded = set(_recorded(dataset))
+    unrecorded = {v.number for v in get_store().versions(dataset.dataset_id) if v.number not in recorded}
+    return get_store().expire_versions(dataset.dataset_id, unrecorded) if unrecorded else []
+
+
+def clean_up_failed_writes(*, older_than: datetime.timedelta = datetime.timedelta(hours=6)) -> dict[str, Any]:
+    """What the job worker runs when it starts: failed publications give back their space.
+
+    Versions the lake committed but the catalog never recorded are expired (all but a
+    table's latest, which goes once a later version exists); data files no version refers
+    to (a write killed before its commit) are deleted once older than `older_than`, so
+    a publication under way keeps the files it has written.
+    """
+    expired = {}
+    for dataset in Dataset.objects.exclude(current_version=None):
+        numbers = forget_unrecorded_versions(dataset)
+        if numbers:
+            expired[dataset.dataset_id] = numbers
+    orphans = get_store().delete_orphaned_files(timezone.now() - older_than)
+    return {"expired": expired, "orphaned_files": orphans}
 
 
 def next_version_number(dataset: Dataset) -> int:

@@ -309,6 +309,41 @@ class Store:
         if self.serving is not None:
             self.serving.remove(dataset_id)
 
+    def expire_versions(self, dataset_id: str, numbers: set[int]) -> list[int]:
+        """Remove versions from the history and give back their files (never the table's current one).
+
+        For what a failed publication left: a version committed to the lake by a process
+        that died before the catalog recorded it. Returns the numbers expired.
+        """
+        versions = self.versions(dataset_id)
+        latest = versions[-1].number if versions else None
+        doomed = [v for v in versions if v.number in numbers and v.number != latest]
+        if not doomed:
+            return []
+        con = self.connect()
+        try:
+            snapshots = [v.snapshot_id for v in doomed]
+            con.execute(f"CALL ducklake_expire_snapshots({quote_literal(LAKE_ALIAS)}, versions => ?)", [snapshots])
+            con.execute(f"CALL ducklake_cleanup_old_files({quote_literal(LAKE_ALIAS)}, cleanup_all => true)")
+        finally:
+            con.close()
+        return [v.number for v in doomed]  # their serving copies went when a later version was served
+
+    def delete_orphaned_files(self, older_than: datetime) -> int:
+        """Delete data files no version refers to (a publication killed mid-write leaves them).
+
+        Only files older than `older_than`: a publication under way writes its files before
+        it commits them.
+        """
+        con = self.connect()
+        try:
+            rows = con.execute(
+                f"CALL ducklake_delete_orphaned_files({quote_literal(LAKE_ALIAS)}, older_than => ?)", [older_than]
+            ).fetchall()
+        finally:
+            con.close()
+        return len(rows)
+
     def _commit_version(
         self,
         con: duckdb.DuckDBPyConnection,

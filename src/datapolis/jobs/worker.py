@@ -58,5 +58,19 @@ def run_worker(threads: int, *, parent_pid: int | None = None) -> None:
         logger.warning(
             "abandoned jobs marked failed: %s; lost jobs queued again: %s", recovered["failed"], recovered["requeued"]
         )
+    _give_back_failed_writes()
     consumer = JobConsumer(HUEY, workers=threads, worker_type="thread", parent_pid=parent_pid)
     consumer.run()
+
+
+def _give_back_failed_writes() -> None:
+    """Publications killed with a worker left lake files behind: they are given back at start."""
+    from datapolis.catalog import services
+
+    try:
+        cleaned = services.clean_up_failed_writes()
+    except Exception:  # housekeeping must never keep the worker from starting
+        logger.exception("the clean-up of failed publications failed")
+        return
+    if cleaned["expired"] or cleaned["orphaned_files"]:
+        logger.warning("failed publications cleaned up: %s", cleaned)
