@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import sys
 import threading
 
@@ -23,6 +24,11 @@ def lake_location() -> LakeLocation:
     return LakeLocation.from_urls(config.lake_dir, catalog_url, config.storage_url)
 
 
+def record_id_key() -> str:
+    """The key of record ids, derived from the instance's secret (never the secret itself in SQL)."""
+    return hashlib.sha256(b"datapolis record ids\0" + settings.SECRET_KEY.encode()).hexdigest()
+
+
 def get_store() -> Store:
     global _store
     with _lock:
@@ -30,6 +36,7 @@ def get_store() -> Store:
             _store = Store(
                 lake_location(),
                 memory_limit=settings.DATAPOLIS_INGEST_MEMORY_LIMIT,
+                record_id_key=record_id_key(),
                 serving=ServingCache(settings.CONFIG.home / "serving"),
             )
         return _store

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -108,9 +109,17 @@ class Store:
     """The dataset store of one instance. Thread-safe; one per process is enough."""
 
     def __init__(
-        self, location: LakeLocation, *, memory_limit: str | None = None, serving: ServingCache | None = None
+        self,
+        location: LakeLocation,
+        *,
+        memory_limit: str | None = None,
+        serving: ServingCache | None = None,
+        record_id_key: str | None = None,
     ) -> None:
+        """`record_id_key`: the instance's secret for record ids (every process of an instance
+        must pass the same one for a row to keep its id across versions); a random one if None."""
         self.location = location
+        self.record_id_key = record_id_key or secrets.token_hex(32)
         self.memory_limit = memory_limit
         self.serving = serving
         self._shared: duckdb.DuckDBPyConnection | None = None
@@ -362,7 +371,7 @@ class Store:
                 with _transaction(con):
                     number = _next_number(con, dataset_id)
                     table = self.table_name(dataset_id)
-                    con.execute(f"CREATE OR REPLACE TABLE {table} AS {select}")
+                    con.execute(f"CREATE OR REPLACE TABLE {table} AS {select}", [self.record_id_key])
                     (row_count,) = con.execute(f"SELECT count(*) FROM {table}").fetchone()
                     info = {
                         "dataset": dataset_id,
@@ -395,18 +404,21 @@ def _next_number(con: duckdb.DuckDBPyConnection, dataset_id: str) -> int:
 
 
 def _version_select(prepared: Prepared) -> str:
-    """The SELECT that adds the technical columns to a reader's relation.
+    """The SELECT that adds the technical columns to a reader's relation; `?` is the record-id key.
 
-    The record id fingerprints the row's values (or its `id`-annotated fields) with two
-    seeded 64-bit DuckDB hashes: 128 bits, and 6x faster than hashing the row's text,
-    which means casting every value to a string first.
+    The record id is a keyed hash: SHA-256 of the instance's secret and a fingerprint of the
+    row's values (or of its `id`-annotated fields), cut to 32 hex digits. The fingerprint
+    (two seeded 64-bit DuckDB hashes, 6x faster than hashing the row's text) makes the id
+    stable for the same row across versions; the secret makes it reveal nothing: with public
+    seeds alone, hashing guesses recovered every hidden field of a row from its id.
     """
     names = [quote_identifier(spec.name) for spec in prepared.fields]
     id_fields = [quote_identifier(s.name) for s in prepared.fields if "id" in s.annotations] or names
     values = ", ".join(id_fields) or "NULL"
     fingerprint = f"printf('%016x%016x', hash({RECORD_ID_SEEDS[0]}, {values}), hash({RECORD_ID_SEEDS[1]}, {values}))"
+    record_id = f"substr(sha256(CAST(? AS VARCHAR) || {fingerprint}), 1, 32)"
     return (
-        f"SELECT {fingerprint} AS {RECORD_ID_COLUMN}, "
+        f"SELECT {record_id} AS {RECORD_ID_COLUMN}, "
         f"CAST(now() AS TIMESTAMPTZ) AS {RECORD_TIMESTAMP_COLUMN}, {', '.join(names)} "
         f"FROM {quote_identifier(prepared.relation)}"
     )
