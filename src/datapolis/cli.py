@@ -336,7 +336,13 @@ register_access_commands(app)
 
 
 def main() -> None:
-    app()
+    from datapolis.conf import ConfigError
+
+    try:
+        app()
+    except ConfigError as error:  # a wrong environment variable: its message, not a traceback
+        errors.print(f"[bold red]Configuration error:[/] {error}", highlight=False, soft_wrap=True)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

@@ -60,7 +60,8 @@ def dataset_page(tab: str, *, embed: bool = False) -> Callable:
                                        "embed": embed, "tabs": _tabs(page)}  # fmt: skip
             if not needs_data or page.data_visible:
                 context.update(build(request, page))
-            if not embed and tab in {"dataset", "table"} and not request.headers.get("HX-Request"):
+            visit = not request.headers.get("HX-Request") and not getattr(request, "head_only", False)
+            if not embed and tab in {"dataset", "table"} and visit:
                 services.count_view(page.dataset)
             if embed:
                 template = f"portal/embed_{tab}.html"
