@@ -65,12 +65,15 @@ class Prepared:
     """What a reader hands to the store: a relation in the connection, and its fields.
 
     `relation` names a view or table in the connection passed to the reader; its
-    columns are exactly `fields`, in order, with each field's storage type.
+    columns are exactly `fields`, in order, with each field's storage type, plus
+    `order_column` when one is named: the rows are written in its order (the relation's
+    own order is kept otherwise).
     """
 
     relation: str
     fields: list[FieldSpec]
     source: dict[str, Any] = field(default_factory=dict)
+    order_column: str | None = None
 
 
 @dataclass
@@ -284,11 +287,15 @@ class Store:
         columns = ", ".join(quote_identifier(spec.name) for spec in target.fields)
 
         def prepare(con: duckdb.DuckDBPyConnection) -> Prepared:
-            con.execute(f"CREATE TEMP VIEW restored AS SELECT {columns} FROM {relation}")
-            return Prepared("restored", target.fields, dict(target.source))
+            # A version's row order is part of what it serves: rowid is the order it was written in.
+            con.execute(f"CREATE TEMP VIEW restored AS SELECT {columns}, rowid AS restored_order FROM {relation}")
+            return Prepared("restored", target.fields, dict(target.source), order_column="restored_order")
 
         con = self.connect()
         try:
+            # One thread writes the rows in the order asked for: with several, DuckDB 1.5's
+            # DuckLake insert was seen writing a million restored rows out of order.
+            con.execute("SET threads = 1")
             version = self._commit_version(
                 con,
                 dataset_id,
@@ -421,6 +428,7 @@ def _version_select(prepared: Prepared) -> str:
         f"SELECT {record_id} AS {RECORD_ID_COLUMN}, "
         f"CAST(now() AS TIMESTAMPTZ) AS {RECORD_TIMESTAMP_COLUMN}, {', '.join(names)} "
         f"FROM {quote_identifier(prepared.relation)}"
+        + (f" ORDER BY {quote_identifier(prepared.order_column)}" if prepared.order_column else "")
     )
 
 
