@@ -50,6 +50,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "datapolis.access.middleware.PrincipalMiddleware",
+    "datapolis.catalog.middleware.QueryDeadlineMiddleware",  # after the rate limits: refused calls cost nothing
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes requires
@@ -122,6 +123,8 @@ MEDIA_URL = "/media/"
 # DuckDB memory of an ingestion (it spills to disk beyond): 600MB keeps a 500 MB CSV's
 # import at 887 MB of resident memory, as fast as with 1GB, which reached 1,045 MB (bench/ingest.py).
 DATAPOLIS_INGEST_MEMORY_LIMIT = os.environ.get("DATAPOLIS_INGEST_MEMORY_LIMIT", "600MB")
+# Seconds a request's queries may run before the engine is interrupted (0: no limit).
+DATAPOLIS_QUERY_TIMEOUT = float(os.environ.get("DATAPOLIS_QUERY_TIMEOUT", "20"))
 
 # Uploads: files above this size are refused before they reach a reader.
 DATAPOLIS_MAX_UPLOAD_BYTES = 2 * 1024**3

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import duckdb
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Path, Query, Swagger
 from ninja.errors import ValidationError
@@ -74,6 +75,10 @@ def _engine_error(request: HttpRequest, error: duckdb.Error) -> HttpResponse:
     After an engine failure the process's connection is replaced, so the next request is
     answered normally (docs/performance.md, "Engine failures").
     """
+    if isinstance(error, duckdb.InterruptException):  # the request's deadline (catalog.middleware)
+        seconds = settings.DATAPOLIS_QUERY_TIMEOUT
+        message = f"The query took more than {seconds:g} seconds and was stopped: narrow it with a filter, or export."
+        return error_response(ApiError(message, error_code="QueryTimeout"))
     if is_data_error(error):
         message = "ODSQL query cannot be evaluated on this dataset's values (a value out of range or not converting)."
         return error_response(ApiError(message, error_code="ODSQLError"))
