@@ -214,6 +214,7 @@ def versions(
     """List the versions of a dataset."""
     ensure_instance()
     from datapolis.catalog import services
+    from datapolis.catalog.changes import describe_change
 
     def body():
         history = services.versions(get_dataset(dataset_id))
@@ -227,6 +228,8 @@ def versions(
                         "author": v.author,
                         "message": v.message,
                         "restored_from": v.restored_from,
+                        "change": v.change,  # what the version did, as data: {"kind": "rollback", "version": 1}
+                        "origin": v.origin,
                     }
                     for v in history
                 ]
@@ -235,7 +238,11 @@ def versions(
         table = Table("version", "date", "records", "author", "message")
         for v in history:
             table.add_row(
-                str(v.number), v.created_at.strftime("%Y-%m-%d %H:%M:%S"), f"{v.row_count:,}", v.author or "", v.message
+                str(v.number),
+                v.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+                f"{v.row_count:,}",
+                v.author or "",
+                describe_change(v.change) or v.message or "",
             )
         console.print(table)
 

@@ -56,7 +56,11 @@ def test_versions_and_rollback(instance_env: dict[str, str], velib: Path, shared
     assert rolled.returncode == 0, rolled.stderr
     assert [(v["version"], v["records_count"]) for v in history] == [(1, 1468), (2, 1182), (3, 1468)]
     assert history[2]["restored_from"] == 1
+    assert history[2]["change"] == {"kind": "rollback", "version": 1}
+    assert history[0]["change"]["kind"] == "import" and history[0]["origin"]["filename"] == velib.name
     assert all(v["created_at"] for v in history)
+    table = datapolis(instance_env, "versions", "stations").stdout
+    assert "Version 1 restored" in table or "Version 1 restaurée" in table
     shown = json.loads(datapolis(instance_env, "show", "stations", "--json").stdout)
     assert shown["metas"]["default"]["records_count"] == 1468
 
