@@ -16,6 +16,7 @@ import time
 import duckdb
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from datapolis.catalog.storage import get_store
@@ -23,7 +24,7 @@ from datapolis.catalog.storage import get_store
 
 def timeout_message(seconds: float) -> str:
     return _("The query took more than %(seconds)s seconds and was stopped: narrow it with a filter, or export.") % {
-        "seconds": f"{seconds:g}"
+        "seconds": number_format(seconds)  # 0,05 in French
     }
 
 

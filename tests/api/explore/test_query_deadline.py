@@ -37,6 +37,7 @@ def test_a_query_past_the_deadline_is_stopped_with_a_clear_error(labels, setting
 
 def test_a_page_past_the_deadline_says_so(labels, settings):
     settings.DATAPOLIS_QUERY_TIMEOUT = 0.05
-    response = Client(HTTP_HOST="data.example.fr").get("/dataset/labels/table/", {"sort": "label", "q": "label"})
+    client = Client(HTTP_HOST="data.example.fr", HTTP_ACCEPT_LANGUAGE="fr")
+    response = client.get("/dataset/labels/table/", {"sort": "label", "q": "label"})
     assert response.status_code == 503
-    assert "0.05 seconds" in response.content.decode()
+    assert "plus de 0,05 secondes" in response.content.decode()
