@@ -43,3 +43,17 @@ def test_the_ceiling_itself_is_searched(run, no2):
     padding = [station.split()[0]] * (MAX_SEARCH_WORDS - len(words))
     rows = run(where='"' + " ".join(words + padding) + '"', select="station")
     assert rows and all(row[0] == station or set(words) <= set(row[0].split()) for row in rows)
+
+
+def test_a_clause_of_too_many_terms_is_refused_before_planning(run):
+    from datapolis.odsql.parser import MAX_NODES
+
+    where = " or ".join(f"niveau = {n}" for n in range(MAX_NODES // 3 + 1))
+    with pytest.raises(ODSQLError) as caught:
+        run(where=where)
+    assert f"more than {MAX_NODES} terms" in caught.value.message
+
+
+def test_a_long_but_reasonable_clause_runs(run):
+    where = " or ".join(f"niveau = {n}" for n in range(500))
+    assert run(where=where, select="count(*)")[0][0] > 0

@@ -19,6 +19,7 @@ from datapolis.odsql.errors import ODSQLError, Position
 
 MAX_LENGTH = 1_000_000  # geometry literals can be long; anything beyond is not a query
 MAX_DEPTH = 64
+MAX_NODES = 5_000  # per clause: an OR of 100,000 comparisons fits in MAX_LENGTH, and its plan does not fit anywhere
 
 _CLAUSE_RULES = {
     "select": "select_clause",
@@ -109,8 +110,7 @@ def _parse(text: str, clause: str):
         if isinstance(error.orig_exc, ODSQLError):
             raise error.orig_exc.in_clause(clause) from None
         raise
-    for root in result if isinstance(result, list) else [result]:
-        _check_depth(root, text, clause)
+    _check_size(result if isinstance(result, list) else [result], text, clause)
     return result
 
 
@@ -142,10 +142,14 @@ def _readable(terminals) -> list[str]:
     return sorted({_READABLE_TERMINALS.get(name, name.lower()) for name in terminals or ()})
 
 
-def _check_depth(root: ast.Node, text: str, clause: str) -> None:
-    stack = [(root, 1)]
+def _check_size(roots: list[ast.Node], text: str, clause: str) -> None:
+    stack = [(root, 1) for root in roots]
+    nodes = 0
     while stack:
         node, depth = stack.pop()
+        nodes += 1
+        if nodes > MAX_NODES:
+            raise ODSQLError(f"the clause has more than {MAX_NODES} terms", clause, _position(text, node))
         if depth > MAX_DEPTH:
             raise ODSQLError(
                 f"the expression is nested more than {MAX_DEPTH} levels deep", clause, _position(text, node)
