@@ -21,6 +21,8 @@ from datapolis.engine.extensions import load_extensions
 from datapolis.ingest import IngestError, ReadOptions
 from datapolis.ingest.isolation import ReadLimits, isolated
 
+pytestmark = pytest.mark.once
+
 COMMUNES = "france-geojson/communes-49-maine-et-loire.geojson"
 LIMITS = ReadLimits(memory_bytes=1536 * 2**20, cpu_seconds=120)
 

@@ -10,6 +10,8 @@ from datapolis.ingest.nesting import json_depth
 
 from .conftest import read_path
 
+pytestmark = pytest.mark.once
+
 REAL_FILES = [
     "comptages-routiers-paris/comptages-routiers-permanents-washington.csv",
     "data-fair-cases/Les aides financières ADEME.xlsx",

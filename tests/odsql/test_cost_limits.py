@@ -7,6 +7,8 @@ import pytest
 from datapolis.odsql import ODSQLError, QuerySpec, compile_query
 from datapolis.odsql.checker import MAX_SEARCH_WORDS
 
+pytestmark = pytest.mark.once
+
 WORDS = [f"mot{n}" for n in range(200)]
 
 

@@ -24,6 +24,8 @@ from hypothesis import strategies as st
 from datapolis.odsql.functions import FUNCTIONS
 from tests.odsql.engine_child import EngineChild
 
+pytestmark = pytest.mark.once
+
 EXAMPLES = int(os.environ.get("DATAPOLIS_FUZZ_EXAMPLES", "250"))
 
 FIELDS = {

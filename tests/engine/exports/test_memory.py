@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.once
+
 WORKER = Path(__file__).with_name("memory_worker.py")
 ROWS = 2_000_000
 MAX_GROWTH_MIB = 200
