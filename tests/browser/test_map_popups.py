@@ -8,24 +8,14 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from datapolis.catalog import services
-from datapolis.demo.communes import write_communes
-from datapolis.demo.irve import write_irve
-from datapolis.demo.territory import build_territory
-from datapolis.ingest import ReadOptions
+from tests.territory import publish_communes_and_charging_points
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SEED = 2154
 
 
 @pytest.fixture
 def territory_data(catalog_store, tmp_path: Path) -> None:
-    territory = build_territory(SEED)
-    for demo in (write_communes(tmp_path, territory, seed=SEED, scale=1.0),
-                 write_irve(tmp_path, territory, seed=SEED, scale=0.1)):  # fmt: skip
-        options = ReadOptions(**demo.read_options, original_name=demo.path.name)
-        services.import_file(demo.path, demo.dataset_id, options=options, metadata=demo.metadata)
+    publish_communes_and_charging_points(tmp_path, charging_points_scale=0.1)
 
 
 def _loaded(page: Page) -> None:

@@ -10,24 +10,15 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from datapolis.catalog import services
 from datapolis.catalog.models import Dataset
-from datapolis.demo.communes import write_communes
-from datapolis.demo.irve import write_irve
-from datapolis.demo.territory import build_territory
-from datapolis.ingest import ReadOptions
+from tests.territory import publish_communes_and_charging_points
 
 pytestmark = pytest.mark.django_db(transaction=True)
-SEED = 2154
 
 
 @pytest.fixture
 def territory(catalog_store, tmp_path: Path) -> None:
-    land = build_territory(SEED)
-    for demo in (write_communes(tmp_path, land, seed=SEED, scale=1.0),
-                 write_irve(tmp_path, land, seed=SEED, scale=0.01)):  # fmt: skip
-        options = ReadOptions(**demo.read_options, original_name=demo.path.name)
-        services.import_file(demo.path, demo.dataset_id, options=options, metadata=demo.metadata)
+    publish_communes_and_charging_points(tmp_path, charging_points_scale=0.01)
 
 
 def map_config(client: Client | None = None) -> dict:
