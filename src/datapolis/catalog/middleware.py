@@ -39,12 +39,12 @@ class _Watchdog:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._watched: dict[int, tuple[float, duckdb.DuckDBPyConnection]] = {}
+        self._watched: dict[int, tuple[float, int]] = {}  # request -> (deadline, its thread)
         self._thread: threading.Thread | None = None
 
-    def watch(self, key: int, seconds: float, cursor: duckdb.DuckDBPyConnection) -> None:
+    def watch(self, key: int, seconds: float, thread_id: int) -> None:
         with self._lock:
-            self._watched[key] = (time.monotonic() + seconds, cursor)
+            self._watched[key] = (time.monotonic() + seconds, thread_id)
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="query-deadlines", daemon=True)
                 self._thread.start()
@@ -58,8 +58,13 @@ class _Watchdog:
             time.sleep(self.PERIOD)
             now = time.monotonic()
             with self._lock:  # held while interrupting: once forget() returns, its cursor is left alone
-                for deadline, cursor in self._watched.values():
-                    if deadline <= now:
+                late = [thread_id for deadline, thread_id in self._watched.values() if deadline <= now]
+                if not late:
+                    continue
+                store = get_store()
+                for thread_id in late:
+                    cursor = store.thread_cursor(thread_id)  # None: the request has queried nothing
+                    if cursor is not None:
                         cursor.interrupt()
 
 
@@ -75,7 +80,7 @@ class QueryDeadlineMiddleware:
         if not seconds:
             return self.get_response(request)
         key = id(request)
-        _watchdog.watch(key, seconds, get_store().cursor())
+        _watchdog.watch(key, seconds, threading.get_ident())  # no connection opened for requests without queries
         try:
             return self.get_response(request)
         finally:

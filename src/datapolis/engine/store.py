@@ -129,6 +129,7 @@ class Store:
         self._generation = 0  # bumped each time the shared connection is replaced
         self._lock = threading.Lock()
         self._local = threading.local()
+        self._cursors: dict[int, duckdb.DuckDBPyConnection] = {}  # by thread, for interrupts
 
     # -- connections -------------------------------------------------------------
 
@@ -149,8 +150,14 @@ class Store:
                     self._shared = open_connection(self.location)
                 cursor = self._shared.cursor()
                 self._local.generation = self._generation
+                self._cursors[threading.get_ident()] = cursor
             self._local.cursor = cursor
         return cursor
+
+    def thread_cursor(self, thread_id: int) -> duckdb.DuckDBPyConnection | None:
+        """The query cursor a thread opened, if it opened one (to interrupt its query from elsewhere)."""
+        with self._lock:
+            return self._cursors.get(thread_id)
 
     def recover(self, error: BaseException) -> bool:
         """Replace the process-wide connection if `error` says the engine failed; True if so.
@@ -178,6 +185,7 @@ class Store:
                 self._shared.close()
                 self._shared = None
             self._generation += 1
+            self._cursors.clear()
         self._local = threading.local()
 
     # -- reading -----------------------------------------------------------------
