@@ -160,7 +160,12 @@ def _run_child(path: Path, options: ReadOptions, limits: ReadLimits, folder: Pat
     (folder / "request.json").write_text(json.dumps(request))
     process = _readers().Process(target=_child, args=(str(folder / "request.json"),), name="datapolis-reader")
     process.start()
-    peak = _watch(process, limits.memory_bytes)
+    try:
+        peak = _watch(process, limits.memory_bytes)
+    except BaseException:  # the import was interrupted (a stopping worker): the reader goes with it
+        process.kill()
+        process.join()
+        raise
     stderr_path = folder / "stderr.txt"
     stderr = stderr_path.read_text(errors="replace") if stderr_path.exists() else ""
     if peak is not None:
