@@ -51,6 +51,22 @@ def lake_catalog_url() -> str | None:
     return os.environ.get("DATAPOLIS_LAKE_CATALOG_URL") or None
 
 
+@pytest.fixture(scope="session", autouse=True)
+def fresh_instance_lake() -> None:
+    """On PostgreSQL, the instance's own lake (tests that read through the global store) starts empty.
+
+    Its schema outlives a run, and DuckLake refuses to attach it with another DATA_PATH:
+    the next run's instance folder is a new temporary one. Tests with their own lake
+    (`lake_location`) use schemas of their own.
+    """
+    url = lake_catalog_url()
+    if not url:
+        return
+    schema = LakeLocation.from_urls(REPO, url, None).metadata_schema
+    with psycopg.connect(url.split("?", 1)[0], autocommit=True) as pg:
+        pg.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
 @contextmanager
 def new_lake_location(folder: Path) -> Iterator[LakeLocation]:
     """A fresh, empty lake in `folder`, on the configuration under test, dropped afterwards."""
