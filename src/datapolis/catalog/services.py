@@ -293,17 +293,22 @@ def versions(dataset: Dataset) -> list[Version]:
     return [version for version in get_store().versions(dataset.dataset_id) if version.number in recorded]
 
 
-def _recorded(dataset: Dataset) -> list[int]:
-    """Recorded versions; for a dataset recorded before they were, every version up to the current one."""
+def _recorded(dataset: Dataset, stored: list[Version] | None = None) -> list[int]:
+    """Recorded versions; for a dataset recorded before they were, every version up to the current one.
+
+    `stored`: the store's versions of the dataset, when the caller has read them already.
+    """
     if dataset.recorded_versions or dataset.current_version is None:
         return list(dataset.recorded_versions or [])
-    return [v.number for v in get_store().versions(dataset.dataset_id) if v.number <= dataset.current_version]
+    stored = get_store().versions(dataset.dataset_id) if stored is None else stored
+    return [v.number for v in stored if v.number <= dataset.current_version]
 
 
-def forget_unrecorded_versions(dataset: Dataset) -> list[int]:
+def forget_unrecorded_versions(dataset: Dataset, stored: list[Version] | None = None) -> list[int]:
     """Give back what failed publications of `dataset` left in the lake; returns the versions expired."""
-    recorded = set(_recorded(dataset))
-    unrecorded = {v.number for v in get_store().versions(dataset.dataset_id) if v.number not in recorded}
+    stored = get_store().versions(dataset.dataset_id) if stored is None else stored
+    recorded = set(_recorded(dataset, stored))
+    unrecorded = {v.number for v in stored if v.number not in recorded}
     return get_store().expire_versions(dataset.dataset_id, unrecorded) if unrecorded else []
 
 
@@ -316,8 +321,9 @@ def clean_up_failed_writes(*, older_than: datetime.timedelta = datetime.timedelt
     a publication under way keeps the files it has written.
     """
     expired = {}
+    history = get_store().history()  # one read of the lake's commits for every dataset
     for dataset in Dataset.objects.exclude(current_version=None):
-        numbers = forget_unrecorded_versions(dataset)
+        numbers = forget_unrecorded_versions(dataset, history.get(dataset.dataset_id, []))
         if numbers:
             expired[dataset.dataset_id] = numbers
     orphans = get_store().delete_orphaned_files(timezone.now() - older_than)

@@ -221,7 +221,11 @@ class Store:
 
     def versions(self, dataset_id: str) -> list[Version]:
         """Every version of a dataset since it was last created, oldest first."""
-        return _history(self.cursor()).get(dataset_id, [])
+        return self.history().get(dataset_id, [])
+
+    def history(self) -> dict[str, list[Version]]:
+        """The versions of every live dataset, read at once."""
+        return _history(self.cursor())
 
     def version(self, dataset_id: str, number: int | None = None) -> Version:
         versions = self.versions(dataset_id)
@@ -242,7 +246,7 @@ class Store:
         return True
 
     def dataset_ids(self) -> list[str]:
-        return sorted(_history(self.cursor()))
+        return sorted(self.history())
 
     def next_version_number(self, dataset_id: str) -> int:
         """The number the next publication of `dataset_id` will get (if no other comes first)."""
