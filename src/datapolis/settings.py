@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from datapolis.conf import instance_secret, load_config
@@ -40,6 +41,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "datapolis.middleware.HeadAsGetMiddleware",  # first: HEAD runs as GET everywhere, the body dropped last
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy on every response (datapolis.content_security)
     "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "datapolis.middleware.ApiJsonErrorsMiddleware",  # errors under /api/ as JSON, before CORS adds its headers
@@ -62,6 +64,25 @@ CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ("GET", "HEAD", "OPTIONS")
 CORS_ALLOW_CREDENTIALS = False
 CORS_ALLOW_HEADERS = ("accept", "authorization", "content-type", "ods-api-analytics-app", "ods-widgets-version")
+
+# Content-Security-Policy (docs/portal.md): scripts and styles from this site's files only, no
+# inline code, no eval, on every page, the admin's and the API console's included. The embeds and
+# the map with a remote basemap change it for their views only (datapolis.content_security).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],  # files only: no inline script, no eval (charts use Vega's interpreter)
+        "style-src": [SELF],  # files only: no <style>, no style=""; scripts style elements through the CSSOM
+        "img-src": [SELF, "data:", "blob:"],  # data: icons in style sheets, blob: images MapLibre decodes
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],  # htmx, the Explore API behind the charts, the map's tiles
+        "worker-src": [SELF, "blob:"],  # MapLibre's workers
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],  # framed by no site, but the embeds (frame-ancestors *)
+    },
+}
 
 ROOT_URLCONF = "datapolis.urls"
 WSGI_APPLICATION = "datapolis.wsgi.application"

@@ -26,7 +26,7 @@ def counts(catalog_store, tmp_path: Path) -> None:
 
 
 def bar_total(page: Page) -> float:
-    page.wait_for_function("document.getElementById('chart').dataset.rendered === 'true'")
+    page.wait_for_function("() => document.getElementById('chart').dataset.rendered === 'true'")
     return page.evaluate(
         "() => document.getElementById('chart').chartView.data('source_0').reduce((n, row) => n + row.y, 0)"
     )

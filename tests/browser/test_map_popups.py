@@ -20,8 +20,8 @@ def territory_data(catalog_store, tmp_path: Path) -> None:
 
 def _loaded(page: Page) -> None:
     expect(page.locator("#map")).to_have_attribute("data-state", "loaded")
-    page.wait_for_function("document.getElementById('map').dataset.idle === 'true'")
-    page.wait_for_function("document.getElementById('map').map.areTilesLoaded()")
+    page.wait_for_function("() => document.getElementById('map').dataset.idle === 'true'")
+    page.wait_for_function("() => document.getElementById('map').map.areTilesLoaded()")
 
 
 def _single_point(page: Page) -> dict:
@@ -44,7 +44,7 @@ def _single_point(page: Page) -> dict:
         if found:
             return found
         page.evaluate("() => { const m = document.getElementById('map').map; m.jumpTo({ zoom: m.getZoom() + 1 }) }")
-        page.wait_for_function("document.getElementById('map').map.areTilesLoaded()")
+        page.wait_for_function("() => document.getElementById('map').map.areTilesLoaded()")
         page.wait_for_timeout(300)
     raise AssertionError("no single point drawn")
 
@@ -96,7 +96,7 @@ def test_the_communes_are_the_offline_basemap(page: Page, site: str, territory_d
     )
     assert len(set(drawn)) > 5
     page.evaluate("() => document.getElementById('map').map.jumpTo({ zoom: 10 })")
-    page.wait_for_function("document.getElementById('map').map.areTilesLoaded()")
+    page.wait_for_function("() => document.getElementById('map').map.areTilesLoaded()")
     expect(page.locator(".map-area-name").first).to_be_visible()
     assert set(page.locator(".map-area-name").all_inner_texts()) <= set(drawn) | set(
         page.evaluate(

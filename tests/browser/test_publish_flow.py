@@ -96,7 +96,7 @@ def test_an_agent_publishes_50000_points_and_sees_them_on_the_map(
     expect(page.locator("main")).to_contain_text("Population municipale")
     page.locator(".tabs a[href*='/map/']").click()
     expect(page.locator("#map")).to_have_attribute("data-state", "loaded", timeout=60_000)
-    page.wait_for_function("document.getElementById('map').map.areTilesLoaded()", timeout=60_000)
+    page.wait_for_function("() => document.getElementById('map').map.areTilesLoaded()", timeout=60_000)
     page.wait_for_timeout(500)
     drawn = page.evaluate(
         "() => document.getElementById('map').map.queryRenderedFeatures()"

@@ -69,7 +69,7 @@ def test_a_visitor_finds_filters_maps_charts_queries_and_downloads(
     expect(page).to_have_url(f"{site}/dataset/velib/map/?min.capacite_de_la_station={MIN_CAPACITY}"
                              "&sort=nom_de_la_station")  # fmt: skip
     expect(page.locator("#map")).to_have_attribute("data-state", "loaded")
-    page.wait_for_function("document.getElementById('map').map.areTilesLoaded()")
+    page.wait_for_function("() => document.getElementById('map').map.areTilesLoaded()")
     page.wait_for_timeout(500)
     drawn = page.evaluate(
         "() => document.getElementById('map').map.queryRenderedFeatures()"

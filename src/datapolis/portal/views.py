@@ -7,6 +7,7 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
+from csp.decorators import csp_replace, csp_update
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -15,6 +16,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
 from datapolis.api.explore.errors import NotFound
+from datapolis.content_security import EMBED_DIRECTIVES, basemap_directives
 from datapolis.portal import services
 from datapolis.portal.services import DatasetPage
 
@@ -71,7 +73,8 @@ def dataset_page(tab: str, *, embed: bool = False) -> Callable:
                 template = f"portal/dataset_{'info' if tab == 'dataset' else tab}.html"
             return render(request, template, context)
 
-        return xframe_options_exempt(view) if embed else view
+        # Embeds are made to be framed by other sites: no X-Frame-Options, frame-ancestors *.
+        return csp_replace(EMBED_DIRECTIVES)(xframe_options_exempt(view)) if embed else view
 
     return decorator
 
@@ -141,7 +144,20 @@ def _chart(request: HttpRequest, page: DatasetPage) -> dict[str, Any]:
     return context
 
 
-map_view = dataset_page("map")(_map)
+def basemap_sources(view: Callable) -> Callable:
+    """The map's policy also allows the origin of the basemap style, when one is set (read per request)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        directives = basemap_directives(services.basemap_style_url())
+        if directives:
+            return csp_update(directives)(view)(request, *args, **kwargs)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+map_view = basemap_sources(dataset_page("map")(_map))
 chart = dataset_page("chart")(_chart)
 
 
@@ -160,7 +176,7 @@ def embed_table(request: HttpRequest, page: DatasetPage) -> dict[str, Any]:
     return {"table": services.table(page)}
 
 
-embed_map = dataset_page("map", embed=True)(_map)
+embed_map = basemap_sources(dataset_page("map", embed=True)(_map))
 embed_chart = dataset_page("chart", embed=True)(_chart)
 
 

@@ -1,4 +1,4 @@
-"""Tags of the site's frame (header and footer): the back-office link, the accessibility status."""
+"""Tags of the site's frame (header and footer): the back-office link, the colours, the accessibility status."""
 
 from __future__ import annotations
 
@@ -31,6 +31,14 @@ def may_use_backoffice(context: template.Context) -> bool:
     if principal is None or principal.api_key_id is not None or principal.user_id != request.user.pk:
         principal = principal_of(request)
     return allowed(principal)
+
+
+@register.simple_tag(takes_context=True)
+def theme_stylesheet(context: template.Context) -> str:
+    """The URL of the portal's colours as a style sheet, "" when they are portal.css's (no <style>: CSP)."""
+    from datapolis.portal.theme import stylesheet_url
+
+    return stylesheet_url(context.get("request"))
 
 
 @register.simple_tag

@@ -9,6 +9,13 @@
   // The actions menu and the axes (numbers, month and day names) speak the page's language.
   const locale = JSON.parse(document.getElementById(element.dataset.localeId).textContent);
   const options = {
+    // The Content-Security-Policy forbids eval: Vega's expressions are parsed to trees and run by
+    // the interpreter vega-embed bundles (vega-interpreter), not compiled with new Function.
+    ast: true,
+    // Nor <style> elements: the rules of vega-embed and vega-tooltip are in portal.css.
+    defaultStyle: false,
+    forceActionsMenu: true,
+    tooltip: { disableDefaultStyle: true },
     actions: { export: true, source: false, compiled: false, editor: false },
     renderer: "svg",
     i18n: {
