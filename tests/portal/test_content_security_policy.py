@@ -5,9 +5,10 @@ under it with no violation and no console error (docs/portal.md, "Content-Securi
 
 from __future__ import annotations
 
+import json
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from django.test import Client
 from playwright.sync_api import Browser, Page, expect
 
 from datapolis.portals.models import Portal
+from tests.browser.conftest import browser, site  # noqa: F401  (fixtures: Chromium, the live server)
 from tests.territory import publish_communes_and_charging_points
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "datapolis"
@@ -171,8 +173,6 @@ def test_no_template_writes_inline_code_or_styles(template: Path) -> None:
 
 # -- in Chromium -------------------------------------------------------------------------------
 
-from tests.browser.conftest import browser, site  # noqa: E402, F401  (the live server and Chromium)
-
 # Every frame reports the violations it sees to the test (before any script of the page runs).
 WATCH_VIOLATIONS = """
 document.addEventListener("securitypolicyviolation", (event) => {
@@ -244,38 +244,81 @@ def test_the_map_and_the_chart_work_under_the_policy(watched: Watched, territory
     watched.assert_clean()
 
 
-@pytest.fixture
-def other_site() -> Iterator[Callable[[str], str]]:
-    """Another site (another origin: 127.0.0.1 and its own port), serving the page it is given.
+class OtherSite:
+    """Another site (another origin: 127.0.0.1 and its own port), serving what the test gives it.
 
-    A real server on the loopback, not a Playwright route: Chromium refuses the frames of a
-    local site in a page it cannot place on the local network (Local Network Access).
+    A real server on the loopback, not a Playwright route: Chromium refuses the frames and the
+    requests of a local site in a page it cannot place on the local network (Local Network Access).
     """
-    pages: dict[str, bytes] = {}
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body = pages.get(self.path)
-            self.send_response(200 if body is not None else 404)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body or b"")))
-            self.end_headers()
-            self.wfile.write(body or b"")
+    def __init__(self) -> None:
+        files: dict[str, tuple[str, bytes]] = {}
+        self.files = files
 
-        def log_message(self, *args) -> None:
-            pass
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                path = self.path.split("?")[0]
+                prefix = next((name for name in files if name.endswith("*") and path.startswith(name[:-1])), None)
+                content_type, body = files.get(path) or files.get(prefix, ("text/plain", b""))
+                self.send_response(200 if body else 404)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Access-Control-Allow-Origin", "*")  # a basemap's server allows every site
+                self.end_headers()
+                self.wfile.write(body)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+            def log_message(self, *args) -> None:
+                pass
 
-    def serve(body: str) -> str:
-        pages["/"] = f'<!doctype html><link rel="icon" href="data:,"><title>Elsewhere</title>{body}'.encode()
-        return f"http://127.0.0.1:{server.server_port}/"
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.origin = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
-    yield serve
-    server.shutdown()
-    server.server_close()
+    def file(self, path: str, content_type: str, body: bytes) -> str:
+        """Serve `body` at `path` (a path ending with * serves every path it begins)."""
+        self.files[path] = (content_type, body)
+        return self.origin + path
+
+    def page(self, body: str) -> str:
+        html = f'<!doctype html><link rel="icon" href="data:,"><title>Elsewhere</title>{body}'
+        return self.file("/", "text/html; charset=utf-8", html.encode())
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def other_site() -> Iterator[OtherSite]:
+    server = OtherSite()
+    yield server
+    server.close()
+
+
+# A 1×1 grey PNG: the remote basemap's raster tiles.
+GREY_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c63e8e8e8f80f00040401fe3b7b4a450000000049454e44ae426082"
+)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_remote_basemap_draws_under_the_policy(watched: Watched, territory, other_site: OtherSite, settings) -> None:
+    tiles = other_site.file("/tiles/*", "image/png", GREY_PNG).replace("*", "{z}/{x}/{y}.png")
+    style = {
+        "version": 8,
+        "sources": {"raster": {"type": "raster", "tiles": [tiles], "tileSize": 256}},
+        "layers": [{"id": "raster", "type": "raster", "source": "raster"}],
+    }
+    settings.DATAPOLIS_BASEMAP_STYLE_URL = other_site.file(
+        "/style.json", "application/json", json.dumps(style).encode()
+    )
+    page = watched.page
+    page.goto("/dataset/bornes-irve/map/")
+    map_drawn(page)
+    assert page.evaluate("document.getElementById('map').map.getSource('raster').tiles[0]") == tiles
+    watched.assert_clean()
 
 
 @pytest.mark.browser
@@ -287,7 +330,7 @@ def test_the_embeds_work_in_another_sites_page(watched: Watched, territory, site
         'height="600"></iframe>'
         for kind in ("map", "chart", "table")
     )
-    page.goto(other_site(frames))
+    page.goto(other_site.page(frames))
     framed = {
         kind: page.locator(f"iframe#{kind}").element_handle().content_frame() for kind in ("map", "chart", "table")
     }
@@ -301,7 +344,7 @@ def test_the_embeds_work_in_another_sites_page(watched: Watched, territory, site
 @pytest.mark.django_db(transaction=True)
 def test_other_pages_are_not_shown_in_another_sites_page(watched: Watched, territory, site: str, other_site) -> None:  # noqa: F811
     page = watched.page
-    page.goto(other_site(f'<iframe id="page" src="{site}/dataset/bornes-irve/" title="page"></iframe>'))
+    page.goto(other_site.page(f'<iframe id="page" src="{site}/dataset/bornes-irve/" title="page"></iframe>'))
     page.wait_for_timeout(1000)
     frame = next(frame for frame in page.frames if frame != page.main_frame)
     assert "bornes-irve" not in frame.url or frame.locator("h1").count() == 0
