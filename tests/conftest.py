@@ -16,10 +16,17 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from django.conf import settings as django_settings
 
+from datapolis.conf import parse_hosts
 from datapolis.engine import LakeLocation, Store
 
 REPO = Path(__file__).resolve().parents[1]
+# The host names tests send (Django's test client sends `testserver`); the first one is the
+# default portal's. pytest-django has read the settings already: they are given the value
+# too; child processes (`datapolis serve`) inherit the environment.
+os.environ.setdefault("DATAPOLIS_ALLOWED_HOSTS", "data.example.fr,testserver")
+django_settings.DATAPOLIS_ALLOWED_HOSTS = parse_hosts("DATAPOLIS_ALLOWED_HOSTS", os.environ["DATAPOLIS_ALLOWED_HOSTS"])
 
 
 def _find_shared_data() -> Path:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,9 @@ class InstanceConfig:
     debug: bool
     # Private networks URL sources may be downloaded from (an intranet); none by default (SSRF).
     fetch_allowed_networks: tuple[Network, ...] = ()
+    # Host names served besides the portals' own (DATAPOLIS_ALLOWED_HOSTS); the first one is
+    # the default portal's when the instance creates it. Loopback names are always served.
+    allowed_hosts: tuple[str, ...] = ()
 
     @property
     def sqlite_path(self) -> Path:
@@ -56,7 +60,30 @@ def load_config(environ: dict[str, str] | None = None) -> InstanceConfig:
         fetch_allowed_networks=parse_networks(
             "DATAPOLIS_FETCH_ALLOWED_NETWORKS", env.get("DATAPOLIS_FETCH_ALLOWED_NETWORKS", "")
         ),
+        allowed_hosts=parse_hosts("DATAPOLIS_ALLOWED_HOSTS", env.get("DATAPOLIS_ALLOWED_HOSTS", "")),
     )
+
+
+_HOST_LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
+_HOST_PATTERN = re.compile(rf"^(\*|\.?{_HOST_LABEL}(\.{_HOST_LABEL})*|\[[0-9a-f:.]+\])$")
+
+
+def parse_hosts(variable: str, text: str) -> tuple[str, ...]:
+    """Comma-separated host names (`data.example.fr, .ville.fr, *`); ConfigError if one is not.
+
+    `.ville.fr` also serves every sub-domain of ville.fr; `*` serves any host (no check).
+    """
+    hosts = []
+    for item in (part.strip().lower().rstrip(".") for part in text.split(",")):
+        if not item:
+            continue
+        if not _HOST_PATTERN.match(item):
+            raise ConfigError(
+                f"{variable}: {item!r} is not a host name; give comma-separated names without scheme "
+                "or port, such as data.example.fr,.ville.fr"
+            )
+        hosts.append(item)
+    return tuple(hosts)
 
 
 def parse_networks(variable: str, text: str) -> tuple[Network, ...]:

@@ -16,7 +16,10 @@ BASE_DIR = Path(__file__).resolve().parent
 
 SECRET_KEY = instance_secret(CONFIG)
 DEBUG = CONFIG.debug
-ALLOWED_HOSTS = ["*"]  # portals are resolved by host name in the portal middleware
+# Django accepts every Host header: the portal middleware answers 400 to a host that no
+# portal claims and that DATAPOLIS_ALLOWED_HOSTS does not name (portals are created at run time).
+ALLOWED_HOSTS = ["*"]
+DATAPOLIS_ALLOWED_HOSTS = CONFIG.allowed_hosts
 
 INSTALLED_APPS = [
     "django.contrib.admin",

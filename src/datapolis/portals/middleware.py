@@ -1,8 +1,10 @@
-"""Sets `request.portal`: the portal serving the request's host name."""
+"""Sets `request.portal`: the portal serving the request's host name (400 for a host none serves)."""
 
 from __future__ import annotations
 
-from datapolis.portals.services import portal_for_host
+from django.http import HttpResponseBadRequest
+
+from datapolis.portals.services import UnknownHost, portal_for_host
 
 
 class PortalMiddleware:
@@ -10,5 +12,8 @@ class PortalMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        request.portal = portal_for_host(request.get_host())
+        try:
+            request.portal = portal_for_host(request.get_host())
+        except UnknownHost as error:
+            return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
         return self.get_response(request)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.http.request import validate_host
 from django.utils.translation import gettext as _
 
 from datapolis.access import audit
@@ -13,9 +15,16 @@ from datapolis.access.filters import validate_row_filter
 from datapolis.catalog import metadata_cache
 from datapolis.portals.models import HOST_VALIDATOR, DatasetShare, Portal
 
+# Served whatever the configuration: the machine itself (a health check, `datapolis serve` locally).
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+
 
 class PortalError(ValueError):
     """A portal operation the caller asked for cannot be done (message is translated)."""
+
+
+class UnknownHost(PortalError):
+    """A Host header that no portal claims and the configuration does not name."""
 
 
 def normalise_host(host: str) -> str:
@@ -28,23 +37,49 @@ def normalise_host(host: str) -> str:
 
 
 def portal_for_host(host: str) -> Portal:
-    """The portal serving `host`: its own, else the default one (created on first use)."""
+    """The portal serving `host`: its own, else the default one (created on first use).
+
+    UnknownHost for a host that is neither a portal's nor served by the configuration: a
+    forged Host header must not reach a page, whose links and e-mails are built from it.
+    """
     host = normalise_host(host)
+    if not is_served_host(host):
+        raise UnknownHost(_("This site does not serve the host name %(host)s.") % {"host": host})
     return metadata_cache.cached(("portal", host), lambda: _portal_for_host(host))
+
+
+def is_served_host(host: str) -> bool:
+    """Whether a (normalised) host name is a portal's, a loopback name or one the configuration names."""
+    if validate_host(host, [*LOOPBACK_HOSTS, *settings.DATAPOLIS_ALLOWED_HOSTS]):
+        return True
+    return host in metadata_cache.cached(("portal hosts",), _portal_hosts)
+
+
+def _portal_hosts() -> frozenset[str]:
+    return frozenset(Portal.objects.values_list("host", flat=True))
 
 
 def _portal_for_host(host: str) -> Portal:
     portal = Portal.objects.filter(host=host).first()
-    return portal if portal is not None else default_portal(host)
+    return portal if portal is not None else default_portal()
 
 
-def default_portal(host: str = "localhost") -> Portal:
+def configured_default_host() -> str:
+    """The host name the instance gives the default portal it creates: the first configured one."""
+    names = [host for host in settings.DATAPOLIS_ALLOWED_HOSTS if host != "*" and not host.startswith(".")]
+    return names[0] if names else "localhost"
+
+
+def default_portal(host: str | None = None) -> Portal:
+    """The default portal; created on `host` (else the configured default host) if there is none."""
     portal = Portal.objects.filter(is_default=True).first()
     if portal is not None:
         return portal
     try:
         with transaction.atomic():
-            return Portal.objects.create(host=normalise_host(host), name="Datapolis", is_default=True)
+            return Portal.objects.create(
+                host=normalise_host(host or configured_default_host()), name="Datapolis", is_default=True
+            )
     except IntegrityError:  # another request created it first
         return Portal.objects.get(is_default=True)
 
