@@ -301,6 +301,26 @@ def worker(
 
 
 @app.command()
+def cleanup(
+    older_than_minutes: Annotated[
+        int, typer.Option(help="Delete unreferenced data files older than this (a write under way keeps its own).")
+    ] = 360,
+):
+    """Give back the space of failed publications now (the job worker also does it when it starts)."""
+    ensure_instance()
+    import datetime
+
+    from datapolis.catalog import services
+
+    def body():
+        cleaned = services.clean_up_failed_writes(older_than=datetime.timedelta(minutes=older_than_minutes))
+        expired = sum(len(numbers) for numbers in cleaned["expired"].values())
+        console.print(f"{expired} unpublished version(s) expired, {cleaned['orphaned_files']} orphaned file(s) deleted")
+
+    run(body)
+
+
+@app.command()
 def demo(
     from_dir: Annotated[
         Path | None, typer.Option("--from", help="Import this folder of real files instead of the generated data.")

@@ -390,7 +390,7 @@ class Store:
                 with _transaction(con):
                     number = _next_number(con, dataset_id)
                     table = self.table_name(dataset_id)
-                    con.execute(f"CREATE OR REPLACE TABLE {table} AS {select}", [self.record_id_key])
+                    con.execute(f"CREATE OR REPLACE TABLE {table} AS {select}", [f"{self.record_id_key}:{dataset_id}"])
                     (row_count,) = con.execute(f"SELECT count(*) FROM {table}").fetchone()
                     info = {
                         "dataset": dataset_id,
@@ -425,11 +425,13 @@ def _next_number(con: duckdb.DuckDBPyConnection, dataset_id: str) -> int:
 def _version_select(prepared: Prepared) -> str:
     """The SELECT that adds the technical columns to a reader's relation; `?` is the record-id key.
 
-    The record id is a keyed hash: SHA-256 of the instance's secret and a fingerprint of the
-    row's values (or of its `id`-annotated fields), cut to 32 hex digits. The fingerprint
-    (two seeded 64-bit DuckDB hashes, 6x faster than hashing the row's text) makes the id
-    stable for the same row across versions; the secret makes it reveal nothing: with public
-    seeds alone, hashing guesses recovered every hidden field of a row from its id.
+    The record id is a keyed hash: SHA-256 of the instance's secret, the dataset's id and a
+    fingerprint of the row's values (or of its `id`-annotated fields), cut to 32 hex digits.
+    The fingerprint (two seeded 64-bit DuckDB hashes, 6x faster than hashing the row's text)
+    makes the id stable for the same row across versions; the secret makes it reveal nothing
+    (with public seeds alone, hashing guesses recovered every hidden field of a row from its
+    id); the dataset's id keeps a publisher from using a dataset of their own as an oracle,
+    publishing guessed rows to compare their ids with those of a dataset they see in part.
     """
     names = [quote_identifier(spec.name) for spec in prepared.fields]
     id_fields = [quote_identifier(s.name) for s in prepared.fields if "id" in s.annotations] or names
