@@ -7,10 +7,6 @@ their own tests (tests/access/test_rate_limits.py, test_page_rate_limits.py).
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,22 +20,23 @@ from datapolis.access.models import PublisherRole
 from datapolis.access.services import Holder, create_api_key
 from datapolis.catalog import services
 from datapolis.catalog.storage import use_store
-from tests.api.compat.conftest import free_port, wait_until_ready
+from tests.cli.test_serve import Server, served
 from tests.conftest import instance_store
 
-REPO = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery staple"
 VISIBLE_FIELDS = ["identifiant_station", "nom_de_la_station"]
 
 
 @dataclass(frozen=True)
 class Live:
-    url: str
+    server: Server
     home: Path
     env: dict[str, str]
     reader_key: str  # sees velib-prive's two VISIBLE_FIELDS only
-    process: subprocess.Popen
-    log: Path
+
+    @property
+    def url(self) -> str:
+        return self.server.url
 
     def get(self, path: str, **kwargs) -> requests.Response:
         return requests.get(self.url + path, timeout=60, **kwargs)
@@ -75,21 +72,5 @@ def live(instance_env: dict[str, str], shared_datasets: Path, tmp_path: Path) ->
         "DATAPOLIS_RATE_LIMIT_ANONYMOUS": "1000000/minute",
         "DATAPOLIS_RATE_LIMIT_AUTHENTICATED": "1000000/minute",
     }
-    port = free_port()
-    log = tmp_path / "server.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "datapolis.cli", "serve", "--port", str(port), "--workers", "2"],
-            env=env, cwd=REPO, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_ready(url + "/api/explore/v2.1/", process, log)
-        yield Live(url, Path(instance_env["DATAPOLIS_HOME"]), env, key, process, log)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+    with served(env, tmp_path / "server.log", "--workers", "2") as server:
+        yield Live(server, Path(instance_env["DATAPOLIS_HOME"]), env, key)

@@ -19,8 +19,9 @@ import pytest
 import requests
 from openpyxl import load_workbook
 
+from tests.cli.test_serve import REPO
 from tests.ingest.test_isolation import HOSTILE
-from tests.security.conftest import PASSWORD, REPO, VISIBLE_FIELDS, Live
+from tests.security.conftest import PASSWORD, VISIBLE_FIELDS, Live
 
 pytestmark = pytest.mark.slow
 
@@ -100,11 +101,6 @@ def signed_in(live: Live, username: str) -> requests.Session:
     return session
 
 
-def web_workers(live: Live) -> set[int]:
-    children = subprocess.run(["pgrep", "-P", str(live.process.pid)], capture_output=True, text=True).stdout.split()
-    return {int(pid) for pid in children}
-
-
 def test_hostile_uploads_are_explained_and_crash_nothing(live: Live):
     agent = signed_in(live, "agent")
     deep = ('[{"a": ' + "[" * 20_000 + "1" + "]" * 20_000 + "}]").encode()
@@ -115,7 +111,7 @@ def test_hostile_uploads_are_explained_and_crash_nothing(live: Live):
 def upload_hostile_file(live: Live, agent: requests.Session, name: str, content: bytes) -> None:
     form = agent.get(live.url + "/backoffice/new/", timeout=30)
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text).group(1)
-    processes = web_workers(live)
+    processes = live.server.web_workers()
 
     sent = agent.post(
         live.url + "/backoffice/new/",
@@ -129,7 +125,7 @@ def upload_hostile_file(live: Live, agent: requests.Session, name: str, content:
     assert sent.status_code == 200, (name, sent.text[:500])
     assert "What to do:" in sent.text or "Que faire" in sent.text, (name, sent.text[:2000])
     assert live.answers(), name
-    assert web_workers(live) == processes, name  # no worker died and was replaced: nothing crashed
+    assert live.server.web_workers() == processes, name  # no worker died and was replaced: nothing crashed
 
 
 def datapolis(live: Live, *arguments: str) -> subprocess.CompletedProcess:
