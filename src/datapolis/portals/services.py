@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django.conf import settings
@@ -41,27 +42,22 @@ def portal_for_host(host: str) -> Portal:
 
     UnknownHost for a host that is neither a portal's nor served by the configuration: a
     forged Host header must not reach a page, whose links and e-mails are built from it.
+    Every portal is read at once, under the metadata cache: one token read per request.
     """
     host = normalise_host(host)
-    if not is_served_host(host):
-        raise UnknownHost(_("This site does not serve the host name %(host)s.") % {"host": host})
-    return metadata_cache.cached(("portal", host), lambda: _portal_for_host(host))
+    portals = metadata_cache.cached(("portals by host",), _portals_by_host)
+    portal = portals.get(host)
+    if portal is None:
+        if not validate_host(host, [*LOOPBACK_HOSTS, *settings.DATAPOLIS_ALLOWED_HOSTS]):
+            raise UnknownHost(_("This site does not serve the host name %(host)s.") % {"host": host})
+        portal = next((each for each in portals.values() if each.is_default), None)
+        if portal is None:
+            return default_portal()
+    return copy.copy(portal)  # callers may change and save their own
 
 
-def is_served_host(host: str) -> bool:
-    """Whether a (normalised) host name is a portal's, a loopback name or one the configuration names."""
-    if validate_host(host, [*LOOPBACK_HOSTS, *settings.DATAPOLIS_ALLOWED_HOSTS]):
-        return True
-    return host in metadata_cache.cached(("portal hosts",), _portal_hosts)
-
-
-def _portal_hosts() -> frozenset[str]:
-    return frozenset(Portal.objects.values_list("host", flat=True))
-
-
-def _portal_for_host(host: str) -> Portal:
-    portal = Portal.objects.filter(host=host).first()
-    return portal if portal is not None else default_portal()
+def _portals_by_host() -> dict[str, Portal]:
+    return {portal.host: portal for portal in Portal.objects.all()}
 
 
 def configured_default_host() -> str:
