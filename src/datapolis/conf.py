@@ -65,7 +65,9 @@ def load_config(environ: dict[str, str] | None = None) -> InstanceConfig:
 
 
 _HOST_LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
-_HOST_PATTERN = re.compile(rf"^(\*|\.?{_HOST_LABEL}(\.{_HOST_LABEL})*|\[[0-9a-f:.]+\])$")
+# A lowercase host name without port: a portal's (portals.models) or a configured one.
+HOST_NAME = rf"{_HOST_LABEL}(\.{_HOST_LABEL})*"
+_HOST_PATTERN = re.compile(rf"^(\*|\.?{HOST_NAME}|\[[0-9a-f:.]+\])$")
 
 
 def parse_hosts(variable: str, text: str) -> tuple[str, ...]:

@@ -13,9 +13,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from datapolis.conf import HOST_NAME
+
 COLOR_VALIDATOR = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour in the #rrggbb form."))
 HOST_VALIDATOR = RegexValidator(
-    r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$",
+    rf"^{HOST_NAME}$",
     _("Use a host name such as data.example.fr (lowercase, no port, no scheme)."),
 )
 
