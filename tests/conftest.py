@@ -21,6 +21,8 @@ from django.conf import settings as django_settings
 from datapolis.conf import parse_hosts
 from datapolis.engine import LakeLocation, Store
 
+pytest_plugins = ["tests.playwright_fixtures"]
+
 REPO = Path(__file__).resolve().parents[1]
 # The host names tests send (Django's test client sends `testserver`); the first one is the
 # default portal's. pytest-django has read the settings already: they are given the value

@@ -18,7 +18,6 @@ from django.test import Client
 from playwright.sync_api import Browser, Page, expect
 
 from datapolis.portals.models import Portal
-from tests.browser.conftest import browser, site  # noqa: F401  (fixtures: Chromium, the live server)
 from tests.territory import publish_communes_and_charging_points
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "datapolis"
@@ -200,7 +199,7 @@ class Watched:
 
 
 @pytest.fixture
-def watched(browser: Browser, site: str) -> Iterator[Watched]:  # noqa: F811
+def watched(browser: Browser, site: str) -> Iterator[Watched]:
     context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=site, locale="en",
                                   extra_http_headers={"Accept-Language": "en"})  # fmt: skip
     context.set_default_timeout(20_000)
@@ -323,7 +322,7 @@ def test_a_remote_basemap_draws_under_the_policy(watched: Watched, territory, ot
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_the_embeds_work_in_another_sites_page(watched: Watched, territory, site: str, other_site) -> None:  # noqa: F811
+def test_the_embeds_work_in_another_sites_page(watched: Watched, territory, site: str, other_site) -> None:
     page = watched.page
     frames = "".join(
         f'<iframe id="{kind}" src="{site}/embed/dataset/bornes-irve/{kind}/" title="{kind}" width="900" '
@@ -342,7 +341,7 @@ def test_the_embeds_work_in_another_sites_page(watched: Watched, territory, site
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_other_pages_are_not_shown_in_another_sites_page(watched: Watched, territory, site: str, other_site) -> None:  # noqa: F811
+def test_other_pages_are_not_shown_in_another_sites_page(watched: Watched, territory, site: str, other_site) -> None:
     page = watched.page
     page.goto(other_site.page(f'<iframe id="page" src="{site}/dataset/bornes-irve/" title="page"></iframe>'))
     page.wait_for_timeout(1000)

@@ -13,9 +13,7 @@ from urllib.parse import urljoin
 
 import pytest
 import requests
-from playwright.sync_api import sync_playwright
-
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from playwright.sync_api import Browser
 
 CONSOLE = "/api/explore/v2.1/console"
 OPERATIONS = 14
@@ -42,7 +40,7 @@ def test_the_console_assets_are_served_by_the_portal(server) -> None:
 
 
 @pytest.mark.browser
-def test_the_console_runs_without_internet(server) -> None:
+def test_the_console_runs_without_internet(server, browser: Browser) -> None:
     outside: list[str] = []
 
     def only_this_server(route) -> None:
@@ -52,21 +50,20 @@ def test_the_console_runs_without_internet(server) -> None:
             outside.append(route.request.url)
             route.abort()
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            errors: list[str] = []
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            page.route("**/*", only_this_server)
-            page.goto(server.url + CONSOLE)
-            page.wait_for_selector(".opblock-summary", timeout=30_000)
-            operations = page.locator(".opblock").count()
-            page.locator("#operations-Dataset-getRecords .opblock-summary").click()
-            page.get_by_text("Parking Gare Sud").first.wait_for(timeout=10_000)  # a response example
-            title = page.locator(".title").first.inner_text()
-        finally:
-            browser.close()
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.route("**/*", only_this_server)
+        page.goto(server.url + CONSOLE)
+        page.wait_for_selector(".opblock-summary", timeout=30_000)
+        operations = page.locator(".opblock").count()
+        page.locator("#operations-Dataset-getRecords .opblock-summary").click()
+        page.get_by_text("Parking Gare Sud").first.wait_for(timeout=10_000)  # a response example
+        title = page.locator(".title").first.inner_text()
+    finally:
+        context.close()
 
     assert operations == OPERATIONS
     assert "Datapolis Explore API" in title

@@ -1,5 +1,8 @@
 """Playwright (Python) driving Debian's Chromium against pytest-django's live server.
 
+A plugin of the root conftest (`pytest_plugins`), so every test folder shares one session
+browser: two sync Playwright instances cannot live on one thread.
+
 Never downloads a browser: `executable_path=/usr/bin/chromium` (`apt-get install chromium`,
 done by scripts/install). Tests are marked `browser`; screenshots go to
 `test-artifacts/browser/` (git-ignored), one folder per test.
