@@ -24,8 +24,8 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 from datapolis.access.models import PublisherRole
 from datapolis.catalog import services
-from tests.playwright_fixtures import ARTIFACTS
 from tests.browser.test_accessibility import serious_violations
+from tests.playwright_fixtures import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
