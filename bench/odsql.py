@@ -18,8 +18,8 @@ from pathlib import Path
 import duckdb
 
 from datapolis.engine.extensions import load_extensions
-from datapolis.engine.types import FieldSpec
 from datapolis.odsql import QuerySpec, compile_count, compile_query
+from datapolis.schema import FieldSpec
 
 SCHEMA = [
     FieldSpec("name", "Name", "text"),

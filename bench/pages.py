@@ -94,7 +94,8 @@ def bench_tiles(repeat: int) -> None:
     from datapolis.catalog import services
     from datapolis.catalog.models import Dataset
     from datapolis.catalog.storage import get_store
-    from datapolis.engine import FieldSpec, Prepared
+    from datapolis.engine import Prepared
+    from datapolis.schema import FieldSpec
 
     if not Dataset.objects.filter(dataset_id="million-points").exists():
         fields = [FieldSpec("name", "Name", "text"), FieldSpec("kind", "Kind", "text"),

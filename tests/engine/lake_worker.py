@@ -13,7 +13,8 @@ from pathlib import Path
 
 import duckdb
 
-from datapolis.engine import FieldSpec, LakeLocation, Prepared, Store
+from datapolis.engine import LakeLocation, Prepared, Store
+from datapolis.schema import FieldSpec
 
 FIELDS = [FieldSpec("n", "n", "int"), FieldSpec("label", "label", "text")]
 

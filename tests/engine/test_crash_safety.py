@@ -14,7 +14,8 @@ from pathlib import Path
 
 import duckdb
 
-from datapolis.engine import FieldSpec, LakeLocation, Prepared, Store
+from datapolis.engine import LakeLocation, Prepared, Store
+from datapolis.schema import FieldSpec
 
 REPO = Path(__file__).resolve().parents[2]
 FIELDS = [FieldSpec("n", "n", "int"), FieldSpec("label", "label", "text")]

@@ -17,9 +17,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from datapolis.engine import FieldSpec, LakeLocation, Prepared, Store
+from datapolis.engine import LakeLocation, Prepared, Store
 from datapolis.engine.failures import is_data_error, is_engine_failure
 from datapolis.engine.serving import ServingCache
+from datapolis.schema import FieldSpec
 
 REPO = Path(__file__).resolve().parents[2]
 RUNS = 8  # the corruption may kill a run outright (a double free); another run is started

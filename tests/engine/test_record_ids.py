@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import duckdb
 
-from datapolis.engine import FieldSpec, LakeLocation, Prepared, Store
+from datapolis.engine import LakeLocation, Prepared, Store
 from datapolis.engine.store import RECORD_ID_SEEDS
+from datapolis.schema import FieldSpec
 
 FIELDS = [FieldSpec("agent", "Agent", "text"), FieldSpec("salaire", "Salaire", "int")]
 ROWS = [(f"agent-{n}", 2000 + 37 * n) for n in range(10)]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from datapolis.engine import FieldSpec, Prepared, Store
+from datapolis.engine import Prepared, Store
+from datapolis.schema import FieldSpec
 
 FIELDS = [FieldSpec("n", "n", "int"), FieldSpec("label", "label", "text")]
 

@@ -7,10 +7,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from datapolis.engine import FieldSpec, LakeLocation, Prepared, Store
+from datapolis.engine import LakeLocation, Prepared, Store
 from datapolis.engine.serving import FILE_FORMAT, ServingCache
 from datapolis.odsql import QuerySpec, compile_query
-from datapolis.odsql.search import IndexedWordSearch
+from datapolis.odsql.search import IndexedWordSearch, search_strategy
+from datapolis.schema import FieldSpec
 
 FIELDS = [
     FieldSpec("name", "Name", "text"),
@@ -51,7 +52,7 @@ def test_publication_indexes_every_text_column_but_the_record_id(store: Store):
     version = store.publish("words", rows(FIELDS))
     relation = store.serving_relation_sql("words", version.snapshot_id)
 
-    assert isinstance(relation.search_strategy, IndexedWordSearch)
+    assert isinstance(search_strategy(relation), IndexedWordSearch)
     assert dict(relation.index.columns) == {"name": 0, "tags": 1}
     database = relation.index.database
     words = dict(store.cursor().execute(f'SELECT word, norm FROM "{database}".search_words').fetchall())
@@ -102,7 +103,7 @@ def test_a_column_named_rowid_gets_no_index_and_queries_still_work(store: Store)
     version = store.publish("shadow", rows(fields, "(10, 'Vélos', 1), (11, 'gare', 2)"))
     relation = store.serving_relation_sql("shadow", version.snapshot_id)
 
-    assert relation.search_strategy is None
+    assert search_strategy(relation) is None
     assert query(store, relation, '"velo"', fields) == [1]
 
 

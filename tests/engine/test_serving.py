@@ -7,8 +7,9 @@ from pathlib import Path
 
 import duckdb
 
-from datapolis.engine import FieldSpec, LakeLocation, Prepared, Store
+from datapolis.engine import LakeLocation, Prepared, Store
 from datapolis.engine.serving import ServingCache
+from datapolis.schema import FieldSpec
 
 FIELDS = [FieldSpec("n", "n", "int")]
 
@@ -33,7 +34,7 @@ def test_publication_builds_the_serving_copy_and_queries_use_it(lake_location: L
     relation = store.serving_relation_sql("numbers", version.snapshot_id)
 
     assert store.serving.is_built("numbers", version.snapshot_id)
-    assert relation.startswith('"serving_') and "AT (VERSION" not in relation
+    assert relation.sql.startswith('"serving_') and "AT (VERSION" not in relation.sql
     assert total(store, relation) == (100, 4950)
     store.close()
 
@@ -58,13 +59,13 @@ def test_a_version_published_elsewhere_is_served_from_the_lake_then_copied(
     reader = Store(lake_location, serving=ServingCache(tmp_path / "serving"))
 
     first = reader.serving_relation_sql("numbers", version.snapshot_id)
-    assert "AT (VERSION" in first
+    assert "AT (VERSION" in first.sql
     assert total(reader, first) == (50, 1225)
     deadline = time.monotonic() + 30
     while not reader.serving.is_built("numbers", version.snapshot_id) and time.monotonic() < deadline:
         time.sleep(0.05)
     later = reader.serving_relation_sql("numbers", version.snapshot_id)
-    assert later.startswith('"serving_')
+    assert later.sql.startswith('"serving_')
     assert total(reader, later) == (50, 1225)
     publisher.close()
     reader.close()
@@ -104,5 +105,5 @@ def test_an_evicted_copy_stays_readable_until_its_grace_period_ends(
     assert len(attached()) == 2
     time.sleep(0.3)
     store.serving_relation_sql("second", second.snapshot_id)
-    assert attached() == {store.serving_relation_sql("second", second.snapshot_id).split(".")[0].strip('"')}
+    assert attached() == {store.serving_relation_sql("second", second.snapshot_id).sql.split(".")[0].strip('"')}
     store.close()

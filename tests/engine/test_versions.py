@@ -5,7 +5,8 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from datapolis.engine import DatasetNotFound, FieldSpec, Prepared, Store, VersionNotFound
+from datapolis.engine import DatasetNotFound, Prepared, Store, VersionNotFound
+from datapolis.schema import FieldSpec
 
 FIELDS = [FieldSpec("code_insee", "Code INSEE", "text"), FieldSpec("population", "Population", "int")]
 

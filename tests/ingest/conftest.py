@@ -11,8 +11,8 @@ import pytest
 
 from datapolis.engine.extensions import load_extensions
 from datapolis.engine.store import Prepared
-from datapolis.engine.types import FieldType
 from datapolis.ingest import ReadOptions, read
+from datapolis.schema import FieldType
 
 
 @pytest.fixture

@@ -26,9 +26,8 @@ import duckdb
 
 from datapolis.engine.extensions import load_extensions
 from datapolis.engine.failures import is_engine_failure
-from datapolis.engine.serving import RelationSQL
-from datapolis.engine.types import FieldSpec
 from datapolis.odsql import ODSQLError, QuerySpec, compile_count, compile_page_with_total, compile_query
+from datapolis.schema import FieldSpec, Relation
 
 TABLE = "fuzzed"
 MULTI = {"multivalued": [","]}
@@ -84,7 +83,7 @@ def _row(n: int) -> tuple[Any, ...]:
     )
 
 
-def build_table(con: duckdb.DuckDBPyConnection) -> RelationSQL:
+def build_table(con: duckdb.DuckDBPyConnection) -> Relation:
     con.execute(
         f"""CREATE OR REPLACE TABLE {TABLE} (_id VARCHAR, t VARCHAR, i BIGINT, x DOUBLE, d DATE, dt TIMESTAMPTZ,
         b BOOLEAN, p STRUCT(lon DOUBLE, lat DOUBLE), s_text VARCHAR, m VARCHAR[])"""
@@ -93,10 +92,10 @@ def build_table(con: duckdb.DuckDBPyConnection) -> RelationSQL:
     con.execute(
         f"CREATE OR REPLACE TABLE {TABLE}_data AS SELECT * EXCLUDE (s_text), ST_GeomFromText(s_text) AS s FROM {TABLE}"
     )
-    return RelationSQL(f"{TABLE}_data", None, "rowid")
+    return Relation(f"{TABLE}_data", None, "rowid")
 
 
-def answer(con: duckdb.DuckDBPyConnection, relation: RelationSQL, request: dict[str, Any]) -> tuple:
+def answer(con: duckdb.DuckDBPyConnection, relation: Relation, request: dict[str, Any]) -> tuple:
     """Run one request like the records endpoint does; say how it went."""
     spec = QuerySpec(**request)
     try:

@@ -67,7 +67,7 @@ def test_include_and_exclude_patterns(no2):
 
 
 def test_catalog_style_dotted_names(duck):
-    from datapolis.engine.types import FieldSpec
+    from datapolis.schema import FieldSpec
 
     from .conftest import Dataset
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from datapolis.engine.types import FieldSpec
 from datapolis.odsql import QuerySpec, compile_count, compile_query
 from datapolis.odsql.compiler import _COMPILED
+from datapolis.schema import FieldSpec
 
 SCHEMA = [FieldSpec("name", "Name", "text"), FieldSpec("n", "N", "int"), FieldSpec("day", "Day", "date")]
 

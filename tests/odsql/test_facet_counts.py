@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from datapolis.engine.types import FieldSpec
 from datapolis.odsql import ODSQLError, QuerySpec, compile_query
 from datapolis.odsql.compiler import FACET_ORDERS, FacetCount, compile_facet_counts, facet_order_by
+from datapolis.schema import FieldSpec
 
 
 def one_by_one(dataset, spec: QuerySpec, facet: FacetCount) -> list[tuple]:

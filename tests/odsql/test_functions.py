@@ -99,7 +99,7 @@ def test_ifnull(no2):
 
 
 def test_json_format(duck):
-    from datapolis.engine.types import FieldSpec
+    from datapolis.schema import FieldSpec
 
     from .conftest import Dataset
 

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlglot import exp
 
-from datapolis.engine.types import FieldSpec
 from datapolis.odsql import RELATION_PLACEHOLDER, ODSQLError, QuerySpec, compile_count, compile_query
+from datapolis.schema import FieldSpec
 
 SCHEMA = [
     FieldSpec("id", "Id", "int"),

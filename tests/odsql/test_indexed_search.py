@@ -18,9 +18,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from datapolis.engine import search_index
-from datapolis.engine.types import FieldSpec
 from datapolis.odsql import QuerySpec, compile_count, compile_query
-from datapolis.odsql.search import FoldedWordSearch, IndexedWordSearch, fold
+from datapolis.odsql.search import FoldedWordSearch, IndexedWordSearch, search_strategy
+from datapolis.schema import FieldSpec, Relation
+from datapolis.schema.words import fold
 
 _databases = itertools.count()
 
@@ -45,7 +46,7 @@ class Indexed:
 
     def both(self, **spec) -> tuple[list[tuple], list[tuple], str]:
         """(scanned rows, indexed rows, indexed SQL) of one query."""
-        indexed = compile_query(QuerySpec(**spec), self.schema, self.relation, search=self.index.search())
+        indexed = compile_query(QuerySpec(**spec), self.schema, self.relation, search=IndexedWordSearch(self.index))
         return (
             self.rows(FoldedWordSearch(), **spec),
             self.con.execute(indexed.sql, indexed.params).fetchall(),
@@ -114,14 +115,14 @@ def test_counts_match_and_restrictions_still_apply(velib_indexed):
     spec = {"where": '"gare"', "restrictions": ["capacity > 30"]}
     scanned = compile_count(QuerySpec(**spec), velib_indexed.schema, velib_indexed.relation)
     indexed = compile_count(
-        QuerySpec(**spec), velib_indexed.schema, velib_indexed.relation, search=velib_indexed.index.search()
+        QuerySpec(**spec), velib_indexed.schema, velib_indexed.relation, search=IndexedWordSearch(velib_indexed.index)
     )
     assert "search_postings" in indexed.sql
     count = velib_indexed.con.execute(indexed.sql, indexed.params).fetchone()[0]
     assert count == velib_indexed.con.execute(scanned.sql, scanned.params).fetchone()[0]
-    unrestricted = velib_indexed.rows(velib_indexed.index.search(), where='"gare"', select="capacity")
+    unrestricted = velib_indexed.rows(IndexedWordSearch(velib_indexed.index), where='"gare"', select="capacity")
     assert 0 < count < len(unrestricted)
-    restricted = velib_indexed.rows(velib_indexed.index.search(), select="capacity", **spec)
+    restricted = velib_indexed.rows(IndexedWordSearch(velib_indexed.index), select="capacity", **spec)
     assert all(capacity > 30 for (capacity,) in restricted)
 
 
@@ -146,7 +147,10 @@ def test_texts_outside_the_index_fall_back_to_the_scan(velib_indexed):
     for where in [*mixed, 'lower(name) like "gare"']:
         scanned = compile_query(QuerySpec(where=where, select="id"), schema, velib_indexed.relation)
         indexed = compile_query(
-            QuerySpec(where=where, select="id"), schema, velib_indexed.relation, search=velib_indexed.index.search()
+            QuerySpec(where=where, select="id"),
+            schema,
+            velib_indexed.relation,
+            search=IndexedWordSearch(velib_indexed.index),
         )
         found = sorted(run(indexed.sql, indexed.params).fetchall())
         assert found == sorted(run(scanned.sql, scanned.params).fetchall()) and found
@@ -256,7 +260,7 @@ def test_generated_text_matches_the_scan(generated_con, rows, query):
 
 
 def test_the_strategy_is_indexed_only_for_duckdb_relations_with_an_index(velib_indexed):
-    strategy = velib_indexed.index.search()
+    strategy = search_strategy(Relation(velib_indexed.relation, velib_indexed.index))
     assert isinstance(strategy, IndexedWordSearch)
     assert set(strategy.index.columns) == {"id", "name"}
 
@@ -268,7 +272,10 @@ def test_the_strategy_is_indexed_only_for_duckdb_relations_with_an_index(velib_i
 def test_counts_of_searches_alone_read_only_the_postings(velib_indexed, where):
     scanned = compile_count(QuerySpec(where=where), velib_indexed.schema, velib_indexed.relation)
     indexed = compile_count(
-        QuerySpec(where=where), velib_indexed.schema, velib_indexed.relation, search=velib_indexed.index.search()
+        QuerySpec(where=where),
+        velib_indexed.schema,
+        velib_indexed.relation,
+        search=IndexedWordSearch(velib_indexed.index),
     )
     run = velib_indexed.con.execute
     count = run(indexed.sql, indexed.params).fetchone()[0]
@@ -278,7 +285,9 @@ def test_counts_of_searches_alone_read_only_the_postings(velib_indexed, where):
 
 def test_counts_with_other_filters_still_read_the_relation(velib_indexed):
     spec = QuerySpec(where=['"gare"', "capacity > 30"])
-    indexed = compile_count(spec, velib_indexed.schema, velib_indexed.relation, search=velib_indexed.index.search())
+    indexed = compile_count(
+        spec, velib_indexed.schema, velib_indexed.relation, search=IndexedWordSearch(velib_indexed.index)
+    )
     scanned = compile_count(spec, velib_indexed.schema, velib_indexed.relation)
     run = velib_indexed.con.execute
     assert f"FROM {velib_indexed.relation}" in indexed.sql

@@ -10,8 +10,8 @@ from collections import defaultdict
 import psycopg
 import pytest
 
-from datapolis.engine.types import FieldSpec
 from datapolis.odsql import ODSQLError, QuerySpec, compile_count, compile_query
+from datapolis.schema import FieldSpec
 
 MULTI = {"multivalued": [","]}
 SCHEMA = [

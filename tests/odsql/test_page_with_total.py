@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from datapolis.engine import search_index
-from datapolis.engine.serving import RelationSQL
 from datapolis.odsql import QuerySpec, compile_count, compile_page_with_total, compile_query
+from datapolis.schema import Relation
 
 
 @pytest.fixture(scope="module")
@@ -15,7 +15,7 @@ def stations(velib):
     velib.con.execute("ATTACH ':memory:' AS paged")
     velib.con.execute(f"CREATE TABLE paged.data AS SELECT * FROM {velib.relation}")
     index = search_index.build(velib.con, "paged", "data")
-    return velib, RelationSQL("paged.data", index, "rowid")
+    return velib, Relation("paged.data", index, "rowid")
 
 
 SPECS = [

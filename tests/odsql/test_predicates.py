@@ -147,7 +147,7 @@ def test_startswith_is_case_sensitive_on_the_whole_string(velib):
 
 
 def test_literal_in_multivalued_field(duck):
-    from datapolis.engine.types import FieldSpec
+    from datapolis.schema import FieldSpec
 
     from .conftest import Dataset
 
@@ -166,7 +166,7 @@ def test_literal_in_multivalued_field(duck):
 
 
 def test_french_plurals_and_stems(duck):
-    from datapolis.engine.types import FieldSpec
+    from datapolis.schema import FieldSpec
 
     from .conftest import Dataset
 

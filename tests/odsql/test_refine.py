@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from datapolis.engine.types import FieldSpec
 from datapolis.odsql import ODSQLError, parse_refine
+from datapolis.schema import FieldSpec
 
 from .conftest import Dataset
 

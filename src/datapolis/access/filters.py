@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from datapolis.engine.types import FieldSpec
 from datapolis.odsql import ODSQLError, QuerySpec, check_query
+from datapolis.schema import FieldSpec
 
 
 class InvalidRowFilter(ValueError):

@@ -18,8 +18,8 @@ from datapolis.api.explore.datasets import field_specs
 from datapolis.api.explore.errors import ApiError, NotFound, error_response
 from datapolis.api.explore.params import refines
 from datapolis.catalog.storage import get_store
-from datapolis.engine.tiles import GEO_TYPES, TileCache, TileError, TileRequest, cached_tile
 from datapolis.odsql import ODSQLError
+from datapolis.tiles import GEO_TYPES, TileCache, TileError, TileRequest, cached_tile
 
 MVT_CONTENT_TYPE = "application/vnd.mapbox-vector-tile"
 MAX_ATTRIBUTES = 20

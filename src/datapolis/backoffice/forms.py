@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from datapolis.backoffice.errors import TYPE_LABELS
 from datapolis.catalog.explore import LICENSE_URLS
 from datapolis.catalog.models import DATASET_ID_VALIDATOR, Dataset, Theme, UpdateFrequency, Visibility
-from datapolis.engine.types import FIELD_TYPES
+from datapolis.schema import FIELD_TYPES
 
 LICENSE_CHOICES = [
     ("etalab-2.0", _("Licence Ouverte / Open Licence 2.0 (Etalab) — reuse with attribution")),

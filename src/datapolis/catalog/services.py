@@ -24,10 +24,11 @@ from django.utils.text import slugify
 from datapolis.catalog import signals
 from datapolis.catalog.models import DATASET_ID_VALIDATOR, Dataset, Field, Status, Theme, Visibility
 from datapolis.catalog.storage import get_store
-from datapolis.engine import FieldSpec, Prepared, Version
+from datapolis.engine import Prepared, Version
 from datapolis.engine.store import CHANGE_IMPORT, VersionNotFound
 from datapolis.ingest import ReadOptions
 from datapolis.ingest.isolation import ReadLimits, isolated
+from datapolis.schema import FieldSpec
 
 logger = logging.getLogger(__name__)
 

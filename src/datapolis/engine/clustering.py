@@ -25,7 +25,7 @@ from __future__ import annotations
 import duckdb
 
 from datapolis.engine.sql import quote_identifier
-from datapolis.engine.types import RECORD_ID_COLUMN
+from datapolis.schema import RECORD_ID_COLUMN
 
 CLUSTERED_TABLE = "data_clustered"
 CLUSTERING_TABLE = "clustering"

@@ -1,8 +1,8 @@
 """The word index of a serving copy: French full-text search without scanning every row.
 
 Built once per version, in the serving file beside its `data` table, from the words that
-ODSQL's full-text predicates compare (see `datapolis.odsql.search`: text folded to lower
-case without accents, split on non-alphanumerics; a word's normalised form is its Snowball
+ODSQL's full-text predicates compare (`datapolis.schema.words`: text folded to lower case
+without accents, split on non-alphanumerics; a word's normalised form is its Snowball
 French stem without a final plural s/x):
 
 - `search_words(word_id, word, norm)`: every distinct word of the indexed columns, sorted
@@ -19,42 +19,18 @@ DuckDB runs as a semi-join whose bloom filter is pushed into the scan of `data`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from types import MappingProxyType
-from typing import TYPE_CHECKING
 
 import duckdb
 
 from datapolis.engine.sql import quote_identifier, quote_literal
-from datapolis.engine.types import RECORD_ID_COLUMN
+from datapolis.schema.fields import RECORD_ID_COLUMN
+from datapolis.schema.relation import POSTINGS_TABLE, WORDS_TABLE, SearchIndex
+from datapolis.schema.words import NORMALISE_SQL, WORDS_SQL
 
-if TYPE_CHECKING:
-    from collections.abc import Mapping
-
-    from datapolis.odsql.search import SearchStrategy
-
-WORDS_TABLE = "search_words"
-POSTINGS_TABLE = "search_postings"
 COLUMNS_TABLE = "search_columns"
 ROW_COLUMN = "rowid"  # the pseudo-column of `data` the postings point to
 TEXT_TYPES = ("VARCHAR", "VARCHAR[]")
-
-
-@dataclass(frozen=True)
-class SearchIndex:
-    """Where a relation's word index is: the attached database holding its tables, and
-    the number of each indexed column in the postings."""
-
-    database: str  # the attached database's name (unquoted)
-    columns: Mapping[str, int]
-    words: str = WORDS_TABLE
-    postings: str = POSTINGS_TABLE
-
-    def search(self) -> SearchStrategy:
-        """The ODSQL search strategy that reads this index."""
-        from datapolis.odsql.search import IndexedWordSearch
-
-        return IndexedWordSearch(self)
 
 
 def shadows_row_id(con: duckdb.DuckDBPyConnection, table: str) -> bool:
@@ -72,17 +48,14 @@ def indexable_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[
 
 def build(con: duckdb.DuckDBPyConnection, database: str, table: str = "data") -> SearchIndex | None:
     """Create the index tables of `database`.`table` in `database`; None when nothing to index."""
-    from datapolis.odsql.search import word_sql  # the query side's own definition of words
-
     source = f"{quote_identifier(database)}.{quote_identifier(table)}"
     columns = indexable_columns(con, source)
     if not columns:
         return None
-    words, normalise = word_sql()
     tokens = "search_tokens_" + "".join(ch if ch.isalnum() else "_" for ch in database)
     per_column = [
         f"SELECT rowid AS row_id, CAST({number} AS USMALLINT) AS col, "
-        f"unnest(list_distinct({words.replace(':text', _text(name, kind))})) AS word FROM {source}"
+        f"unnest(list_distinct({WORDS_SQL.replace(':text', _text(name, kind))})) AS word FROM {source}"
         for number, (name, kind) in enumerate(columns)
     ]
     target = quote_identifier(database)
@@ -91,7 +64,7 @@ def build(con: duckdb.DuckDBPyConnection, database: str, table: str = "data") ->
         con.execute(
             f"CREATE TABLE {target}.{WORDS_TABLE} AS "
             f"SELECT CAST(row_number() OVER (ORDER BY word) - 1 AS UINTEGER) AS word_id, word, "
-            f"{normalise.replace(':word', 'word')} AS norm "
+            f"{NORMALISE_SQL.replace(':word', 'word')} AS norm "
             f"FROM (SELECT DISTINCT word FROM {tokens}) ORDER BY word"
         )
         con.execute(

@@ -29,55 +29,18 @@ import threading
 import time
 from collections import OrderedDict, deque
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import duckdb
 
 from datapolis.engine import clustering, search_index
-from datapolis.engine.search_index import SearchIndex
 from datapolis.engine.sql import quote_identifier, quote_literal
-
-if TYPE_CHECKING:
-    from datapolis.odsql.search import SearchStrategy
+from datapolis.schema.relation import Relation
 
 logger = logging.getLogger(__name__)
 
 SERVING_TABLE = "data"
 FILE_FORMAT = 3  # 2: with the word index; 3: with the clustered copy of large datasets
 _FILE_NAME = re.compile(r"^(?P<stem>[0-9a-f]{16})-(?P<snapshot>\d+)(?:\.f(?P<format>\d+))?\.duckdb$")
-
-
-class RelationSQL(str):
-    """The SQL text of a serving copy's table, carrying how to search it.
-
-    `search_strategy` is the ODSQL strategy reading the copy's word index (None without
-    one); `compile_query` uses it when given this text as the relation. `row_id` tells
-    ODSQL it may address rows by position (`compile_page_with_total`). `clustered` is the
-    same rows clustered by the field `clustered_by` (`engine.clustering`), which ODSQL reads
-    for equality filters on that field. Any text derived from it (a sub-select around
-    it...) is a plain `str` again, which searches by scanning, since the index's row ids
-    only hold for this table.
-    """
-
-    index: SearchIndex | None
-    search_strategy: SearchStrategy | None
-    row_id: str | None  # the column naming each row (`rowid`), None if a field hides it
-    clustered: RelationSQL | None
-    clustered_by: str | None
-
-    def __new__(
-        cls,
-        sql: str,
-        index: SearchIndex | None = None,
-        row_id: str | None = None,
-        clustered: tuple[str, RelationSQL] | None = None,
-    ) -> RelationSQL:
-        relation = super().__new__(cls, sql)
-        relation.index = index
-        relation.search_strategy = index.search() if index is not None else None
-        relation.row_id = row_id
-        relation.clustered_by, relation.clustered = clustered if clustered is not None else (None, None)
-        return relation
 
 
 class ServingCache:
@@ -94,8 +57,8 @@ class ServingCache:
         self.directory.mkdir(parents=True, exist_ok=True)
         self.max_attached = max_attached
         self.detach_grace_seconds = detach_grace_seconds
-        self._retired: deque[tuple[float, str, tuple[str, RelationSQL]]] = deque()  # (evicted at, file, attached)
-        self._attached: OrderedDict[str, tuple[str, RelationSQL]] = OrderedDict()  # file -> (database, relation)
+        self._retired: deque[tuple[float, str, tuple[str, Relation]]] = deque()  # (evicted at, file, attached)
+        self._attached: OrderedDict[str, tuple[str, Relation]] = OrderedDict()  # file -> (database, relation)
         self._building: set[str] = set()
         self._lock = threading.Lock()
         self._generation = 0  # of the store's connection the copies are attached to
@@ -187,7 +150,7 @@ class ServingCache:
 
     def relation(
         self, con: duckdb.DuckDBPyConnection, dataset_id: str, snapshot_id: int, generation: int = 0
-    ) -> RelationSQL | None:
+    ) -> Relation | None:
         """The table of the serving copy, attached to `con`'s database, or None if not built.
 
         `generation` numbers the store's connection `con` belongs to: when the store replaced
@@ -213,7 +176,7 @@ class ServingCache:
             self._detach_retired(con)
             return attached[1]
 
-    def _attach(self, con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, RelationSQL] | None:
+    def _attach(self, con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, Relation] | None:
         if not path.exists():
             return None
         name = f"serving_{path.name.removesuffix('.duckdb').replace('.', '_')}"
@@ -224,12 +187,10 @@ class ServingCache:
         table = f"{quote_identifier(name)}.{SERVING_TABLE}"
         row_id = None if search_index.shadows_row_id(con, table) else search_index.ROW_COLUMN
         clustered_by = clustering.load(con, name)
-        clustered = None
-        if clustered_by is not None:
-            clustered = (clustered_by, RelationSQL(clustering.clustered_table(name), None, row_id))
-        return name, RelationSQL(table, search_index.load(con, name), row_id, clustered)
+        clustered = None if clustered_by is None else Relation(clustering.clustered_table(name), row_id=row_id)
+        return name, Relation(table, search_index.load(con, name), row_id, clustered, clustered_by)
 
-    def _revive(self, file: str) -> tuple[str, RelationSQL] | None:
+    def _revive(self, file: str) -> tuple[str, Relation] | None:
         """A copy evicted but not yet detached is used again as it is."""
         for entry in self._retired:
             if entry[1] == file:

@@ -34,7 +34,8 @@ from datapolis.engine.failures import is_engine_failure
 from datapolis.engine.lake import LAKE_ALIAS, LakeLocation, open_connection
 from datapolis.engine.serving import ServingCache
 from datapolis.engine.sql import quote_identifier, quote_literal
-from datapolis.engine.types import RECORD_ID_COLUMN, RECORD_TIMESTAMP_COLUMN, FieldSpec
+from datapolis.schema.fields import RECORD_ID_COLUMN, RECORD_TIMESTAMP_COLUMN, FieldSpec
+from datapolis.schema.relation import Relation
 
 logger = logging.getLogger(__name__)
 
@@ -204,19 +205,19 @@ class Store:
     def snapshot_relation_sql(self, dataset_id: str, snapshot_id: int) -> str:
         return f"{self.table_name(dataset_id)} AT (VERSION => {int(snapshot_id)})"
 
-    def serving_relation_sql(self, dataset_id: str, snapshot_id: int) -> str:
+    def serving_relation_sql(self, dataset_id: str, snapshot_id: int) -> Relation:
         """Where to query a version from this thread's cursor: its serving copy when built.
 
         Without a copy yet, the lake answers while one is built in the background. A copy's
-        text carries the search strategy of its word index (`serving.RelationSQL`).
+        relation describes its word index, row ids and clustered copy.
         """
         lake_relation = self.snapshot_relation_sql(dataset_id, snapshot_id)
         if self.serving is None:
-            return lake_relation
+            return Relation(lake_relation)
         relation = self.serving.relation(self.cursor(), dataset_id, snapshot_id, self._local.generation)
         if relation is None:
             self.serving.build_in_background(self.connect, dataset_id, snapshot_id, lake_relation)
-            return lake_relation
+            return Relation(lake_relation)
         return relation
 
     def versions(self, dataset_id: str) -> list[Version]:

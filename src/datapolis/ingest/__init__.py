@@ -6,7 +6,7 @@ Contract with the store (datapolis.engine.Store.publish):
 
 `prepare` returns a callable that, given a private DuckDB connection, builds a temporary
 view or table whose columns are exactly the inferred fields, in order, each with its
-storage type (datapolis.engine.types.STORAGE_TYPES), and returns it as a `Prepared`.
+storage type (datapolis.schema.STORAGE_TYPES), and returns it as a `Prepared`.
 Every problem in the input is detected there and raised as an IngestError naming the
 file, line, column and what was expected, before anything is written: the relation
 handed to the store never fails when scanned. No Django imports in this package.

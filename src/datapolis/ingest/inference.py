@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import duckdb
 
 from datapolis.engine.sql import quote_identifier, quote_literal
-from datapolis.engine.types import FieldType
+from datapolis.schema import FieldType
 
 # Naive datetimes are local time of the platform's territory.
 LOCAL_TIMEZONE = "Europe/Paris"

@@ -42,9 +42,9 @@ import duckdb
 
 from datapolis.engine.sql import quote_identifier, quote_literal
 from datapolis.engine.store import Prepared
-from datapolis.engine.types import FieldSpec
 from datapolis.ingest.errors import IngestError, gettext_noop
 from datapolis.ingest.options import ReadOptions
+from datapolis.schema import FieldSpec
 
 logger = logging.getLogger(__name__)
 

@@ -20,11 +20,11 @@ from pathlib import Path
 import duckdb
 
 from datapolis.engine.sql import quote_identifier, quote_literal
-from datapolis.engine.types import FieldType
 from datapolis.ingest.errors import IngestError, gettext_noop
 from datapolis.ingest.inference import LOCAL_TIMEZONE, point_struct
 from datapolis.ingest.options import ReadOptions
 from datapolis.ingest.relation import StagedColumn, Staging, new_name
+from datapolis.schema import FieldType
 
 _MIN_OBJECT_BYTES = 16 * 2**20  # DuckDB's default maximum_object_size
 _MAX_OBJECT_BYTES = 2**30

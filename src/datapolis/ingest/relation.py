@@ -20,10 +20,10 @@ import duckdb
 
 from datapolis.engine.sql import quote_identifier, quote_literal
 from datapolis.engine.store import Prepared
-from datapolis.engine.types import FIELD_TYPES, FieldSpec, FieldType, normalise_field_name
 from datapolis.ingest import inference
 from datapolis.ingest.errors import IngestError, gettext_noop
 from datapolis.ingest.options import ReadOptions
+from datapolis.schema import FIELD_TYPES, FieldSpec, FieldType, normalise_field_name
 
 GEO_POINT_NAME = "geo_point_2d"
 GEO_POINT_LABEL = "Geo Point"

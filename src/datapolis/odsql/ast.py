@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from datapolis.engine.types import FieldSpec
     from datapolis.odsql.types import ValueType
+    from datapolis.schema import FieldSpec
 
 
 @dataclass(eq=False)

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from datapolis.engine.types import RECORD_ID_COLUMN, FieldSpec
 from datapolis.odsql import ast
 from datapolis.odsql import types as t
 from datapolis.odsql.dateformat import parse_pattern
@@ -36,7 +35,8 @@ from datapolis.odsql.literals import (
     parse_geometry,
     shift_now,
 )
-from datapolis.odsql.search import words as search_words
+from datapolis.schema import RECORD_ID_COLUMN, FieldSpec
+from datapolis.schema.words import words as search_words
 
 DEFAULT_TEMPLATE_PREFIX = "default."
 MAX_SEARCH_WORDS = 32

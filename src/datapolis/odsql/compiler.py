@@ -22,7 +22,6 @@ from typing import Any
 
 from sqlglot import exp
 
-from datapolis.engine.types import RECORD_ID_COLUMN, FieldSpec
 from datapolis.odsql import ast
 from datapolis.odsql import types as t
 from datapolis.odsql.checker import CheckedQuery, Context, Output
@@ -30,7 +29,8 @@ from datapolis.odsql.errors import ODSQLError
 from datapolis.odsql.literals import ParsedDate, add_months
 from datapolis.odsql.printer import Printer, iso_value
 from datapolis.odsql.query import QuerySpec, check_query, make_context
-from datapolis.odsql.search import ROW_IDS, SearchStrategy
+from datapolis.odsql.search import ROW_IDS, SearchStrategy, search_strategy
+from datapolis.schema import RECORD_ID_COLUMN, FieldSpec, Relation
 
 RELATION_PLACEHOLDER = "__odsql_relation__"
 PAGE_MATCHED = "__odsql_matched"
@@ -82,7 +82,7 @@ class CompiledQuery:
 def compile_query(
     spec: QuerySpec,
     schema: Sequence[FieldSpec],
-    relation_sql: str,
+    relation: Relation | str,
     dialect: str = "duckdb",
     *,
     search: SearchStrategy | None = None,
@@ -91,31 +91,32 @@ def compile_query(
 ) -> CompiledQuery:
     """The SQL of a records query (select, where, group_by, order_by, limit, offset...).
 
-    `relation_sql` is written as is in the FROM clause (it comes from the engine, never from
-    a request). Without a `search` strategy, the relation's own `search_strategy` is used
-    when it has one (the engine's serving copies carry their word index's), else the
-    dialect's default. `record_id_column` names the column random() orders records by.
+    `relation`'s SQL is written as is in the FROM clause (it comes from the engine, never
+    from a request). Without a `search` strategy, the relation's word index is read when it
+    has one (the engine's serving copies do), else the dialect's default strategy scans.
+    `record_id_column` names the column random() orders records by.
     With `storage_values` (for exports), result columns are named by their API names and
     keep their storage types (geo_shape as GEOMETRY) instead of values shaped for JSON.
     """
-    search = _search_for(relation_sql, search)
-    key = _cache_key("query", spec, schema, relation_sql, dialect, search, (record_id_column, storage_values))
+    relation = Relation.of(relation)
+    key = _cache_key("query", spec, schema, relation, dialect, search, (record_id_column, storage_values))
     return _COMPILED.get_or_build(
-        key, lambda: _compile_query(spec, schema, relation_sql, dialect, search, record_id_column, storage_values)
+        key, lambda: _compile_query(spec, schema, relation, dialect, search, record_id_column, storage_values)
     )
 
 
 def _compile_query(
     spec: QuerySpec,
     schema: Sequence[FieldSpec],
-    relation_sql: str,
+    relation: Relation | str,
     dialect: str,
     search: SearchStrategy | None,
     record_id_column: str | None,
     storage_values: bool,
 ) -> CompiledQuery:
     checked = check_query(spec, schema)
-    relation_sql = _relation_for(relation_sql, checked)
+    search = _search_for(relation, search)
+    relation = _relation_for(relation, checked)
     context = make_context(spec)
     printer = Printer(dialect, context, search)
     builder = _QueryBuilder(checked, printer, record_id_column, storage_values=storage_values)
@@ -125,7 +126,7 @@ def _compile_query(
     if spec.offset:
         select = select.offset(exp.Literal.number(int(spec.offset)), copy=False)
     return CompiledQuery(
-        sql=_render(select, dialect, relation_sql),
+        sql=_render(select, dialect, relation),
         params=printer.params,
         columns=builder.columns(context),
         is_aggregation=checked.is_aggregation,
@@ -137,7 +138,7 @@ def _compile_query(
 def compile_page_with_total(
     spec: QuerySpec,
     schema: Sequence[FieldSpec],
-    relation_sql: str,
+    relation: Relation | str,
     *,
     search: SearchStrategy | None = None,
     record_id_column: str | None = RECORD_ID_COLUMN,
@@ -156,27 +157,28 @@ def compile_page_with_total(
     28 -> 18 ms; a search sorted by random(), 106 -> 39 ms; a filter keeping every row,
     21 -> 27 ms.
     """
-    row_id = getattr(relation_sql, "row_id", None)
+    relation = Relation.of(relation)
+    row_id = relation.row_id
     filtered = spec.where_clauses or spec.refine or spec.exclude or spec.restrictions
     if row_id is None or not spec.order_by or not filtered or spec.limit is None or spec.limit < 0:
         return None
-    search = _search_for(relation_sql, search)
-    key = _cache_key("page", spec, schema, relation_sql, "duckdb", search, (record_id_column, row_id))
+    key = _cache_key("page", spec, schema, relation, "duckdb", search, (record_id_column, row_id))
     return _COMPILED.get_or_build(
-        key, lambda: _compile_page_with_total(spec, schema, relation_sql, search, record_id_column, row_id)
+        key, lambda: _compile_page_with_total(spec, schema, relation, search, record_id_column, row_id)
     )
 
 
 def _compile_page_with_total(
     spec: QuerySpec,
     schema: Sequence[FieldSpec],
-    relation_sql: str,
+    relation: Relation | str,
     search: SearchStrategy | None,
     record_id_column: str | None,
     row_id: str,
 ) -> CompiledQuery | None:
     checked = check_query(spec, schema)
-    relation_sql, picked = _clustered_choice(relation_sql, checked)
+    search = _search_for(relation, search)
+    relation, picked = _clustered_choice(relation, checked)
     context = make_context(spec)
     printer = Printer("duckdb", context, search)
     builder = _QueryBuilder(checked, printer, record_id_column)
@@ -217,7 +219,7 @@ def _compile_page_with_total(
     final_order = [builder.order_term(key) for key in checked.order] or [exp.Ordered(this=row.copy())]
     page = page.order_by(*final_order, copy=False).with_(PAGE_MATCHED, as_=matched, materialized=True, copy=False)
     return CompiledQuery(
-        sql=_render(page, "duckdb", relation_sql),
+        sql=_render(page, "duckdb", relation),
         params=printer.params,
         columns=columns,
         is_aggregation=False,
@@ -254,7 +256,7 @@ class FacetCount:
 def compile_facet_counts(
     spec: QuerySpec,
     schema: Sequence[FieldSpec],
-    relation_sql: str,
+    relation: Relation | str,
     facets: Sequence[FacetCount],
     *,
     search: SearchStrategy | None = None,
@@ -268,9 +270,9 @@ def compile_facet_counts(
     single-valued and visible.
     On 1M rows, three facets cost 25 to 40 % less than three group_by queries.
     """
-    search = _search_for(relation_sql, search)
-    key = _cache_key("facets", spec, schema, relation_sql, "duckdb", search, tuple(facets))
-    compiled = _COMPILED.get_or_build(key, lambda: _compile_facet_counts(spec, schema, relation_sql, facets, search))
+    relation = Relation.of(relation)
+    key = _cache_key("facets", spec, schema, relation, "duckdb", search, tuple(facets))
+    compiled = _COMPILED.get_or_build(key, lambda: _compile_facet_counts(spec, schema, relation, facets, search))
     assert compiled is not None
     return compiled
 
@@ -278,12 +280,13 @@ def compile_facet_counts(
 def _compile_facet_counts(
     spec: QuerySpec,
     schema: Sequence[FieldSpec],
-    relation_sql: str,
+    relation: Relation | str,
     facets: Sequence[FacetCount],
     search: SearchStrategy | None,
 ) -> CompiledQuery:
     checked = check_query(replace(spec, select=None, group_by=None, order_by=None, limit=None, offset=0), schema)
-    relation_sql = _relation_for(relation_sql, checked)
+    search = _search_for(relation, search)
+    relation = _relation_for(relation, checked)
     visible = {output.name: output for output in checked.outputs}
     printer = Printer("duckdb", make_context(spec), search)
     builder = _QueryBuilder(checked, printer, None)
@@ -333,7 +336,7 @@ def _compile_facet_counts(
     query = query.qualify(exp.LTE(this=rank, expression=limits), copy=False)
     query = query.order_by(exp.column(exp.to_identifier("facet", quoted=True)), *(o.copy() for o in order), copy=False)
     return CompiledQuery(
-        sql=_render(query, "duckdb", relation_sql),
+        sql=_render(query, "duckdb", relation),
         params=printer.params,
         columns=[],
         is_aggregation=True,
@@ -345,22 +348,23 @@ def _compile_facet_counts(
 def compile_count(
     spec: QuerySpec,
     schema: Sequence[FieldSpec],
-    relation_sql: str,
+    relation: Relation | str,
     dialect: str = "duckdb",
     *,
     search: SearchStrategy | None = None,
 ) -> CompiledQuery:
     """The SQL of `total_count`: rows under the filters, or groups with group_by."""
-    search = _search_for(relation_sql, search)
-    key = _cache_key("count", spec, schema, relation_sql, dialect, search, ())
-    return _COMPILED.get_or_build(key, lambda: _compile_count(spec, schema, relation_sql, dialect, search))
+    relation = Relation.of(relation)
+    key = _cache_key("count", spec, schema, relation, dialect, search, ())
+    return _COMPILED.get_or_build(key, lambda: _compile_count(spec, schema, relation, dialect, search))
 
 
 def _compile_count(
-    spec: QuerySpec, schema: Sequence[FieldSpec], relation_sql: str, dialect: str, search: SearchStrategy | None
+    spec: QuerySpec, schema: Sequence[FieldSpec], relation: Relation, dialect: str, search: SearchStrategy | None
 ) -> CompiledQuery:
     checked = check_query(spec, schema)
-    relation_sql = _relation_for(relation_sql, checked)
+    search = _search_for(relation, search)
+    relation = _relation_for(relation, checked)
     context = make_context(spec)
     printer = Printer(dialect, context, search)
     builder = _QueryBuilder(checked, printer, None)
@@ -372,12 +376,12 @@ def _compile_count(
             query = exp.select(count).from_(rows.subquery("__odsql_rows"), copy=False)
     elif not checked.group_keys:
         query = exp.select(exp.alias_(exp.Literal.number(1), "total_count", quoted=True))
-        return _count_result(query, printer, dialect, relation_sql)
+        return _count_result(query, printer, dialect, relation)
     else:
         groups = builder.grouped(exp.select(*builder.group_values()))
         query = exp.select(count).from_(exp.alias_(exp.Subquery(this=groups), "groups"), copy=False)
     query = query.select(exp.alias_(query.expressions.pop(), "total_count", quoted=True), append=False, copy=False)
-    return _count_result(query, printer, dialect, relation_sql)
+    return _count_result(query, printer, dialect, relation)
 
 
 class _CompiledCache:
@@ -420,7 +424,7 @@ def _cache_key(
     kind: str,
     spec: QuerySpec,
     schema: Sequence[FieldSpec],
-    relation_sql: str,
+    relation: Relation | str,
     dialect: str,
     search: SearchStrategy | None,
     options: tuple,
@@ -449,7 +453,7 @@ def _cache_key(
         visible,
         spec.now,
         fields,
-        str(relation_sql),
+        relation,
         dialect,
         search,
         options,
@@ -477,11 +481,11 @@ def _indexed_rows(where: exp.Where | None) -> exp.Query | None:
 _WORD_SEARCHES = frozenset({"search", "suggest", "startswith"})
 
 
-def _relation_for(relation_sql: str, checked: CheckedQuery) -> str:
-    return _clustered_choice(relation_sql, checked)[0]
+def _relation_for(relation: Relation, checked: CheckedQuery) -> Relation:
+    return _clustered_choice(relation, checked)[0]
 
 
-def _clustered_choice(relation_sql: str, checked: CheckedQuery) -> tuple[str, ast.Expr | None]:
+def _clustered_choice(relation: Relation, checked: CheckedQuery) -> tuple[Relation, ast.Expr | None]:
     """The relation's clustered copy when the filters pick one value of its clustering field,
     with the condition picking it; else the relation and None.
 
@@ -492,16 +496,15 @@ def _clustered_choice(relation_sql: str, checked: CheckedQuery) -> tuple[str, as
     order included. Queries searching words stay on the relation: the word index's row ids
     are its own.
     """
-    clustered = getattr(relation_sql, "clustered", None)
-    if clustered is None:
-        return relation_sql, None
-    field_name = relation_sql.clustered_by  # type: ignore[attr-defined]
+    clustered, field_name = relation.clustered, relation.clustered_by
+    if clustered is None or field_name is None:
+        return relation, None
     nodes = [node for condition in checked.filters for node in ast.walk(condition)]
     if any(_searches_words(node) for node in nodes):
-        return relation_sql, None
+        return relation, None
     conjuncts = [c for condition in checked.filters for c in _conjuncts(condition)]
     picked = next((c for c in conjuncts if _picks_one_value(c, field_name)), None)
-    return (relation_sql, None) if picked is None else (clustered, picked)
+    return (relation, None) if picked is None else (clustered, picked)
 
 
 def _searches_words(node: ast.Node) -> bool:
@@ -524,14 +527,14 @@ def _picks_one_value(condition: ast.Expr, field_name: str) -> bool:
     return len(fields) == 1 and len(literals) == 1 and fields[0].spec.name == field_name
 
 
-def _search_for(relation_sql: str, search: SearchStrategy | None) -> SearchStrategy | None:
-    return search if search is not None else getattr(relation_sql, "search_strategy", None)
+def _search_for(relation: Relation, search: SearchStrategy | None) -> SearchStrategy | None:
+    return search if search is not None else search_strategy(relation)
 
 
-def _count_result(query: exp.Select, printer: Printer, dialect: str, relation_sql: str) -> CompiledQuery:
+def _count_result(query: exp.Select, printer: Printer, dialect: str, relation: Relation) -> CompiledQuery:
     column = OutputColumn(name="total_count", type="int", sql_name="total_count", decoder=int)
     return CompiledQuery(
-        sql=_render(query, dialect, relation_sql),
+        sql=_render(query, dialect, relation),
         params=printer.params,
         columns=[column],
         is_aggregation=False,
@@ -540,7 +543,7 @@ def _count_result(query: exp.Select, printer: Printer, dialect: str, relation_sq
     )
 
 
-def _render(query: exp.Expression, dialect: str, relation_sql: str) -> str:
+def _render(query: exp.Expression, dialect: str, relation: Relation) -> str:
     sql = query.sql(dialect=dialect)
     if dialect == "postgres":
         # psycopg reads every % as a placeholder: double the ones that are not ours.
@@ -550,7 +553,7 @@ def _render(query: exp.Expression, dialect: str, relation_sql: str) -> str:
             part.replace("%", "%%") + (holders[i] if i < len(holders) else "") for i, part in enumerate(parts)
         )
     placeholder = exp.to_identifier(RELATION_PLACEHOLDER, quoted=True).sql(dialect=dialect)
-    return sql.replace(placeholder, relation_sql)
+    return sql.replace(placeholder, relation.sql)
 
 
 class _QueryBuilder:

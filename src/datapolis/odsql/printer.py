@@ -17,13 +17,13 @@ import shapely
 import sqlglot
 from sqlglot import exp
 
-from datapolis.engine.types import FieldSpec
 from datapolis.odsql import ast
 from datapolis.odsql import types as t
 from datapolis.odsql.checker import Context, field_type, geo_field_spec
 from datapolis.odsql.dateformat import Component, Text, day_names, month_names
 from datapolis.odsql.literals import ParsedDate
 from datapolis.odsql.search import SearchStrategy, default_search
+from datapolis.schema import FieldSpec
 
 EARTH_RADIUS_M = 6_371_008.8
 METRES_PER_DEGREE = 111_320.0

@@ -14,7 +14,6 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from datapolis.engine.types import FieldSpec
 from datapolis.odsql import ast
 from datapolis.odsql import types as t
 from datapolis.odsql.checker import (
@@ -34,6 +33,7 @@ from datapolis.odsql.dateformat import DEFAULT_LANGUAGE, LANGUAGES
 from datapolis.odsql.errors import ODSQLError, Position
 from datapolis.odsql.literals import ParsedDate, parse_date, resolve_timezone
 from datapolis.odsql.parser import parse_group_by, parse_order_by, parse_select, parse_where
+from datapolis.schema import FieldSpec
 
 
 @dataclass

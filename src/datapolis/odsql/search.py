@@ -1,10 +1,10 @@
 """How full-text predicates are printed: a pluggable strategy.
 
 The default strategies work on any relation, without an index: they fold text (lower
-case, accents stripped), split it into words and compare words — French-aware in DuckDB
-(DuckDB's Snowball stemmer `stem(word, 'french')`, then a final plural `s`/`x` dropped), so
-"velo" finds "Vélos" and "velos" finds "vélo". The engine may provide another strategy
-(e.g. an indexed one for large tables) with the same five methods.
+case, accents stripped), split it into words and compare words as `datapolis.schema.words`
+defines them — French-aware in DuckDB (Snowball stemmer, then a final plural `s`/`x`
+dropped), so "velo" finds "Vélos" and "velos" finds "vélo". A relation with a word index
+(`Relation.index`) is searched through it (`IndexedWordSearch`), with the same matches.
 
 Search text from the request only ever reaches SQL as bound parameters; the SQL templates
 here are constants.
@@ -12,14 +12,15 @@ here are constants.
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from functools import cache
 from typing import Protocol
 
 import sqlglot
 from sqlglot import exp
+
+from datapolis.schema.relation import Relation, SearchIndex
+from datapolis.schema.words import NORMALISE_SQL, WORDS_SQL, words
 
 
 class PrintContext(Protocol):
@@ -49,19 +50,8 @@ class SearchStrategy(Protocol):
         """startswith(): one of the whole texts starts with `query`, case-sensitive."""
 
 
-_NON_WORD = re.compile(r"[\W_]+")
 # Marks a condition that holds exactly for the rows whose `rowid` a query returns (in its meta).
 ROW_IDS = "datapolis_row_ids"
-
-
-def fold(text: str) -> str:
-    """Lower case without accents, as the SQL side folds stored text."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-def words(text: str) -> list[str]:
-    return [w for w in _NON_WORD.split(fold(text)) if w]
 
 
 def fuzziness(term: str) -> int:
@@ -90,9 +80,8 @@ class FoldedWordSearch:
     """DuckDB default: words of the folded texts, French plural folding and stemming."""
 
     dialect = "duckdb"
-    WORDS = r"regexp_split_to_array(strip_accents(lower(:text)), '[^\p{L}\p{N}]+')"
-    # Snowball French keeps "velos" (an s after o stays): drop a plural s/x after stemming.
-    NORMALISE = r"regexp_replace(stem(:word, 'french'), '(.{3,})[sx]$', '\1')"
+    WORDS = WORDS_SQL
+    NORMALISE = NORMALISE_SQL
     HAS_ALL = "list_has_all(list_transform(:words, w -> :normalised), :wanted)"
     ANY_WORD = "list_bool_or(list_transform(:words, w -> :condition))"
     FUZZY = "levenshtein(w, :term) <= :distance OR :normalised_w = :normalised_term"
@@ -175,28 +164,6 @@ class FoldedWordSearch:
         return _any([exp.StartsWith(this=text, expression=self._text_param(ctx, query)) for text in texts])
 
 
-def word_sql() -> tuple[str, str]:
-    """The DuckDB SQL of the words of a text (`:text`) and of a word's normalised form (`:word`).
-
-    A word index must store exactly these, so an indexed strategy matches what this one does.
-    """
-    return FoldedWordSearch.WORDS, FoldedWordSearch.NORMALISE
-
-
-class WordIndex(Protocol):
-    """A relation's word index (built by `datapolis.engine.search_index`).
-
-    `database` holds a `words` table (word_id, word, norm) and a `postings` table (word_id,
-    col, row_id); `columns` numbers the indexed text columns; `row_id` of a posting is the
-    relation's `rowid`.
-    """
-
-    database: str
-    columns: Mapping[str, int]
-    words: str
-    postings: str
-
-
 class IndexedWordSearch(FoldedWordSearch):
     """DuckDB on a relation with a word index: the same matches as FoldedWordSearch, found
     by looking words up in the index instead of splitting every row's text.
@@ -209,7 +176,7 @@ class IndexedWordSearch(FoldedWordSearch):
     NORM = "norm = :normalised_term"
     PREFIX_WORD = "starts_with(word, :term)"
 
-    def __init__(self, index: WordIndex) -> None:
+    def __init__(self, index: SearchIndex) -> None:
         self.index = index
 
     def _column_number(self, text: exp.Expression) -> int | None:
@@ -356,3 +323,8 @@ class PostgresWordSearch(FoldedWordSearch):
 
 def default_search(dialect: str) -> SearchStrategy:
     return PostgresWordSearch() if dialect == "postgres" else FoldedWordSearch()
+
+
+def search_strategy(relation: Relation) -> SearchStrategy | None:
+    """The strategy reading a relation's word index; None without one (the dialect's default)."""
+    return None if relation.index is None else IndexedWordSearch(relation.index)

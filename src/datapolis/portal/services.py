@@ -39,7 +39,6 @@ from datapolis.api.explore.records import query_records, run_rows
 from datapolis.catalog import services as catalog_services
 from datapolis.catalog.models import Dataset, Theme
 from datapolis.catalog.storage import get_store
-from datapolis.engine import FieldSpec
 from datapolis.engine.exports import FORMATS
 from datapolis.odsql import ODSQLError, compile_query
 from datapolis.portal.state import (
@@ -52,6 +51,7 @@ from datapolis.portal.state import (
     odsql_field,
     odsql_string,
 )
+from datapolis.schema import FieldSpec
 
 API_BASE = "/api/explore/v2.1"
 GEO_TYPES = {"geo_point_2d", "geo_shape"}

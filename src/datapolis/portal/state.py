@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from datapolis.engine import FieldSpec
+from datapolis.schema import FieldSpec
 
 NUMBER_TYPES = {"int", "double"}
 DATE_TYPES = {"date", "datetime"}

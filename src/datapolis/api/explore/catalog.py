@@ -23,9 +23,9 @@ from datapolis.api.explore.params import FacetParams, RecordsParams, page_bounds
 from datapolis.catalog.explore import FREQUENCY_URIS, explore_dataset
 from datapolis.catalog.models import Visibility
 from datapolis.catalog.storage import get_store
-from datapolis.engine import FieldSpec
 from datapolis.engine.sql import quote_identifier
 from datapolis.odsql import compile_count, compile_query
+from datapolis.schema import FieldSpec
 
 MULTI = {"multivalued": [","]}
 FACET = {"facet": []}

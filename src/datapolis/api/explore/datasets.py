@@ -11,7 +11,7 @@ from datapolis.api.explore.errors import NotFound
 from datapolis.catalog import metadata_cache
 from datapolis.catalog.models import Dataset
 from datapolis.catalog.storage import get_store
-from datapolis.engine import FieldSpec
+from datapolis.schema import FieldSpec
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ from datapolis.api.explore.datasets import DatasetAccess
 from datapolis.api.explore.errors import ApiError, NotFound
 from datapolis.api.explore.params import ExportParams, export_bounds, query_spec
 from datapolis.catalog.storage import get_store
-from datapolis.engine import FieldSpec
 from datapolis.engine.exports import FORMATS, ExportColumn, ExportError, ExportOptions, ExportStream, export_query
 from datapolis.odsql import CompiledQuery, compile_query
+from datapolis.schema import FieldSpec
 
 
 def export_options(params: ExportParams, dataset_id: str, vocabulary_uri: str | None = None) -> ExportOptions:

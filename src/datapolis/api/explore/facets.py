@@ -22,10 +22,10 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from datapolis.api.explore.errors import ApiError
-from datapolis.engine import FieldSpec
 from datapolis.odsql import ODSQLError, QuerySpec, compile_query, parse_select
 from datapolis.odsql import ast as odsql_ast
 from datapolis.odsql.compiler import FacetCount, compile_facet_counts, facet_order_by
+from datapolis.schema import FieldSpec
 
 DEFAULT_FACET_LIMIT = 100
 DATE_TYPES = {"date", "datetime"}

@@ -8,10 +8,9 @@ from datapolis.api.explore.datasets import DatasetAccess
 from datapolis.api.explore.errors import NotFound
 from datapolis.api.explore.params import RecordParams, RecordsParams, page_bounds, query_spec
 from datapolis.catalog.storage import get_store
-from datapolis.engine import FieldSpec
-from datapolis.engine.types import RECORD_ID_COLUMN, RECORD_TIMESTAMP_COLUMN
 from datapolis.odsql import CompiledQuery, compile_count, compile_page_with_total, compile_query
 from datapolis.odsql.query import QuerySpec
+from datapolis.schema import RECORD_ID_COLUMN, RECORD_TIMESTAMP_COLUMN, FieldSpec
 
 # Exposed as fields when a caller asks for links (the record's self link needs its id).
 TECHNICAL_FIELDS = [

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from datapolis.engine.types import FieldType, normalise_field_name
+from datapolis.schema import FieldType, normalise_field_name
 
 GEO_TYPES: frozenset[FieldType] = frozenset({"geo_point_2d", "geo_shape"})
 NUMERIC_TYPES: frozenset[FieldType] = frozenset({"int", "double"})
@@ -17,7 +17,7 @@ class ExportColumn:
     """One output column of the exported query.
 
     `name` is the column's name in the query's result; `label` what headers show with
-    `use_labels`; `type` its API type, stored as in `engine.types.STORAGE_TYPES`.
+    `use_labels`; `type` its API type, stored as in `schema.STORAGE_TYPES`.
     A multivalued text column holds a `VARCHAR[]`.
     """
 

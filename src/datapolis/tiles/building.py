@@ -17,8 +17,7 @@ A tile is one layer, `data`, of the rows a caller may see under their current fi
 - attributes are only those asked for (what tooltips and styling need), and only if
   visible; dates and other values MVT cannot hold are written as text.
 
-`TileCache` keeps recent tiles, keyed by dataset, snapshot (a new version never reuses an
-old tile), filters and z/x/y, bounded by total bytes. No Django imports.
+No Django imports.
 """
 
 from __future__ import annotations
@@ -26,16 +25,14 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import duckdb
 
 from datapolis.engine.sql import quote_identifier, quote_literal
-from datapolis.engine.types import FieldSpec
 from datapolis.odsql import QuerySpec, compile_query
+from datapolis.schema import FieldSpec, Relation
 
 LAYER = "data"
 EXTENT = 4096
@@ -108,7 +105,7 @@ class TileRequest:
         return west, south, east, north
 
 
-def tile_sql(request: TileRequest, schema: Sequence[FieldSpec], relation_sql: str) -> tuple[str, dict]:
+def tile_sql(request: TileRequest, schema: Sequence[FieldSpec], relation: Relation | str) -> tuple[str, dict]:
     """The SQL (and its parameters) returning the tile as one BLOB, NULL when empty."""
     by_name = {spec.name: spec for spec in schema}
     geo = by_name.get(request.geo_field)
@@ -131,7 +128,7 @@ def tile_sql(request: TileRequest, schema: Sequence[FieldSpec], relation_sql: st
         visible_fields=request.visible_fields,
         timezone=request.timezone,
     )
-    compiled = compile_query(spec, schema, relation_sql, storage_values=True)
+    compiled = compile_query(spec, schema, relation, storage_values=True)
     names = [column.name for column in compiled.columns]
     params = dict(compiled.params)
     west, south, east, north = request.bounds()
@@ -217,91 +214,9 @@ def _shapes_sql(rows_sql: str, geo: str, properties: dict[str, str]) -> str:
 
 
 def build_tile(
-    cursor: duckdb.DuckDBPyConnection, request: TileRequest, schema: Sequence[FieldSpec], relation_sql: str
+    cursor: duckdb.DuckDBPyConnection, request: TileRequest, schema: Sequence[FieldSpec], relation: Relation | str
 ) -> bytes:
     """The tile's bytes (empty when no row falls in it)."""
-    sql, params = tile_sql(request, schema, relation_sql)
+    sql, params = tile_sql(request, schema, relation)
     row = cursor.execute(sql, params).fetchone()
     return bytes(row[0]) if row and row[0] is not None else b""
-
-
-@dataclass
-class TileCache:
-    """Recently built tiles, least recently used first out, bounded by total bytes."""
-
-    max_bytes: int = 64 * 1024 * 1024
-    _tiles: OrderedDict[tuple, bytes] = field(default_factory=OrderedDict)
-    _size: int = 0
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    hits: int = 0
-    misses: int = 0
-
-    @staticmethod
-    def key(dataset_id: str, snapshot_id: int, request: TileRequest) -> tuple:
-        return (dataset_id, int(snapshot_id), request.fingerprint(), request.z, request.x, request.y)
-
-    def get(self, key: tuple) -> bytes | None:
-        with self._lock:
-            tile = self._tiles.get(key)
-            if tile is None:
-                self.misses += 1
-                return None
-            self._tiles.move_to_end(key)
-            self.hits += 1
-            return tile
-
-    def put(self, key: tuple, tile: bytes) -> None:
-        if len(tile) > self.max_bytes:
-            return
-        with self._lock:
-            previous = self._tiles.pop(key, None)
-            if previous is not None:
-                self._size -= len(previous)
-            self._tiles[key] = tile
-            self._size += len(tile)
-            while self._size > self.max_bytes and self._tiles:
-                _, dropped = self._tiles.popitem(last=False)
-                self._size -= len(dropped)
-
-    def __len__(self) -> int:
-        return len(self._tiles)
-
-    @property
-    def size(self) -> int:
-        return self._size
-
-    def clear(self) -> None:
-        with self._lock:
-            self._tiles.clear()
-            self._size = 0
-
-
-def cached_tile(
-    cache: TileCache,
-    cursor: duckdb.DuckDBPyConnection,
-    dataset_id: str,
-    snapshot_id: int,
-    request: TileRequest,
-    schema: Sequence[FieldSpec],
-    relation_sql: str,
-) -> bytes:
-    """The tile from the cache, else built and kept."""
-    key = cache.key(dataset_id, snapshot_id, request)
-    tile = cache.get(key)
-    if tile is None:
-        tile = build_tile(cursor, request, schema, relation_sql)
-        cache.put(key, tile)
-    return tile
-
-
-__all__ = [
-    "CLUSTER_MAX_ZOOM",
-    "EXTENT",
-    "LAYER",
-    "TileCache",
-    "TileError",
-    "TileRequest",
-    "build_tile",
-    "cached_tile",
-    "tile_sql",
-]

@@ -8,8 +8,9 @@ import duckdb
 import mapbox_vector_tile
 import pytest
 
-from datapolis.engine import FieldSpec, Prepared, Store
-from datapolis.engine.tiles import (
+from datapolis.engine import Prepared, Store
+from datapolis.schema import FieldSpec
+from datapolis.tiles import (
     CLUSTER_MAX_ZOOM,
     EXTENT,
     LAYER,
@@ -210,7 +211,7 @@ def test_tiles_outside_the_world_or_without_geo_field_are_refused() -> None:
     with pytest.raises(TileError):
         TileRequest(z=30, x=0, y=0, geo_field="geo")
     with pytest.raises(TileError):
-        from datapolis.engine.tiles import tile_sql
+        from datapolis.tiles import tile_sql
 
         tile_sql(TileRequest(z=1, x=0, y=0, geo_field="name"), POINT_FIELDS, "t")
 

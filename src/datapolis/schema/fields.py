@@ -1,4 +1,6 @@
-"""Field types shared by the readers, the store and the query layer.
+"""How a field is typed: the field types, their storage types, and the technical columns.
+
+Shared by the readers, the store and the query layer.
 
 The names are the Explore API v2.1 field types; each maps to one DuckDB storage type.
 geo_point_2d is a struct so records serialise to {"lon", "lat"} without conversion;
