@@ -13,12 +13,11 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
-from datapolis.access.policy import dataset_view, principal_from_request
-from datapolis.api.explore.datasets import field_specs
-from datapolis.api.explore.errors import ApiError, NotFound, error_response
-from datapolis.api.explore.params import refines
-from datapolis.catalog.storage import get_store
+from datapolis.access.querying import open_dataset
+from datapolis.api.explore.errors import error_response
 from datapolis.odsql import ODSQLError
+from datapolis.queries.errors import NotFound, QueryError
+from datapolis.queries.requests import refines
 from datapolis.tiles import GEO_TYPES, TileCache, TileError, TileRequest, cached_tile
 
 MVT_CONTENT_TYPE = "application/vnd.mapbox-vector-tile"
@@ -38,10 +37,10 @@ def tile_cache() -> TileCache:
 def tile(request: HttpRequest, dataset_id: str, z: int, x: int, y: int) -> HttpResponse:
     try:
         body = _tile(request, dataset_id, z, x, y)
-    except ApiError as error:
+    except QueryError as error:
         return error_response(error)
     except (TileError, ODSQLError) as error:
-        return error_response(ApiError(str(error)))
+        return error_response(QueryError(str(error)))
     response = HttpResponse(body, content_type=MVT_CONTENT_TYPE)
     # Tiles depend on who asks (row filters): browsers may keep them, shared caches may not.
     response["Cache-Control"] = "private, max-age=300"
@@ -49,15 +48,13 @@ def tile(request: HttpRequest, dataset_id: str, z: int, x: int, y: int) -> HttpR
 
 
 def _tile(request: HttpRequest, dataset_id: str, z: int, x: int, y: int) -> bytes:
-    view = dataset_view(principal_from_request(request), request.portal, dataset_id)
-    dataset = view.dataset if view is not None else None
-    if view is None or not view.data_visible or dataset.current_snapshot is None:
+    target = open_dataset(request, dataset_id).target
+    if not target.has_data:
         raise NotFound(f"Unknown dataset: {dataset_id}")
-    schema = field_specs(dataset)
-    geo_fields = [spec.name for spec in schema if spec.type in GEO_TYPES and view.field_visible(spec.name)]
+    geo_fields = [spec.name for spec in target.visible_specs if spec.type in GEO_TYPES]
     geo_field = request.GET.get("field") or (geo_fields[0] if geo_fields else "")
     if geo_field not in geo_fields:
-        raise ApiError(f"Invalid value for field API parameter: {geo_field!r} is not a visible geographic field.")
+        raise QueryError(f"Invalid value for field API parameter: {geo_field!r} is not a visible geographic field.")
     attributes = tuple(name.strip() for name in request.GET.get("attributes", "").split(",") if name.strip())
     tile_request = TileRequest(
         z=z,
@@ -68,13 +65,17 @@ def _tile(request: HttpRequest, dataset_id: str, z: int, x: int, y: int) -> byte
         where=tuple(request.GET.getlist("where")),
         refine=tuple(refines(request.GET.getlist("refine"), "refine")),
         exclude=tuple(refines(request.GET.getlist("exclude"), "exclude")),
-        restrictions=view.row_filters,
-        visible_fields=view.visible_fields,
+        restrictions=target.row_filters,
+        visible_fields=target.visible_fields,
         timezone=request.GET.get("timezone") or "UTC",
         cluster=request.GET.get("cluster", "true").lower() not in {"false", "0", "no"},
     )
-    store = get_store()
-    relation = store.serving_relation_sql(dataset.dataset_id, dataset.current_snapshot)
     return cached_tile(
-        tile_cache(), store.cursor(), dataset.dataset_id, dataset.current_snapshot, tile_request, schema, relation
+        tile_cache(),
+        target.store.cursor(),
+        target.dataset_id,
+        target.snapshot,
+        tile_request,
+        list(target.fields),
+        target.relation(),
     )

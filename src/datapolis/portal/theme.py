@@ -15,11 +15,23 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from datapolis.portal.templatetags.portal import contrast_text
-
 DEFAULT_PRIMARY = "#1d4e89"  # portal.css's --primary
 DEFAULT_SECONDARY = "#f2a900"  # portal.css's --secondary
 COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def contrast_text(color: str) -> str:
+    """Black or white, whichever reads better on `color` (#rrggbb), by WCAG relative luminance."""
+    try:
+        red, green, blue = (int(color[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    except (TypeError, ValueError):
+        return "#ffffff"
+
+    def linear(channel: float) -> float:
+        return channel / 12.92 if channel <= 0.03928 else ((channel + 0.055) / 1.055) ** 2.4
+
+    luminance = 0.2126 * linear(red) + 0.7152 * linear(green) + 0.0722 * linear(blue)
+    return "#000000" if (luminance + 0.05) / 0.05 > 1.05 / (luminance + 0.05) else "#ffffff"
 
 
 @dataclass(frozen=True)

@@ -15,23 +15,31 @@ from django.utils.html import escape
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
-from datapolis.api.explore.errors import NotFound
 from datapolis.content_security import EMBED_DIRECTIVES, basemap_directives
-from datapolis.portal import services
-from datapolis.portal.services import DatasetPage
+from datapolis.portal.pages import api as api_page
+from datapolis.portal.pages import catalog as catalog_page
+from datapolis.portal.pages import chart as chart_page
+from datapolis.portal.pages import common
+from datapolis.portal.pages import exports as exports_page
+from datapolis.portal.pages import home as home_page
+from datapolis.portal.pages import information as information_page
+from datapolis.portal.pages import map as map_page
+from datapolis.portal.pages import table as table_page
+from datapolis.portal.pages.common import DatasetPage
+from datapolis.queries.errors import NotFound
 
 TABS = ("dataset", "table", "map", "chart", "api", "export")
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/home.html", services.home(request))
+    return render(request, "portal/home.html", home_page.home(request))
 
 
 @require_GET
 def catalog(request: HttpRequest) -> HttpResponse:
-    state = services.CatalogState.from_query(request.GET)
-    context = {"state": state, **services.catalog(request, state)}
+    state = catalog_page.CatalogState.from_query(request.GET)
+    context = {"state": state, **catalog_page.catalog(request, state)}
     template = "portal/catalog_results.html" if _partial(request, "catalog-results") else "portal/catalog.html"
     return render(request, template, context)
 
@@ -39,7 +47,7 @@ def catalog(request: HttpRequest) -> HttpResponse:
 @require_GET
 def suggest(request: HttpRequest) -> HttpResponse:
     text = request.GET.get("q", "")
-    return render(request, "portal/suggestions.html", {"q": text, "items": services.suggestions(request, text)})
+    return render(request, "portal/suggestions.html", {"q": text, "items": catalog_page.suggestions(request, text)})
 
 
 def _partial(request: HttpRequest, target: str) -> bool:
@@ -54,7 +62,7 @@ def dataset_page(tab: str, *, embed: bool = False) -> Callable:
         @wraps(build)
         def view(request: HttpRequest, dataset_id: str) -> HttpResponse:
             try:
-                page = services.open_page(request, dataset_id)
+                page = common.open_page(request, dataset_id)
             except NotFound:
                 raise Http404(dataset_id) from None
             needs_data = tab in {"table", "map", "chart", "export"}
@@ -64,7 +72,7 @@ def dataset_page(tab: str, *, embed: bool = False) -> Callable:
                 context.update(build(request, page))
             visit = not request.headers.get("HX-Request") and not getattr(request, "head_only", False)
             if not embed and tab in {"dataset", "table"} and visit:
-                services.count_view(page.dataset)
+                common.count_view(page.dataset)
             if embed:
                 template = f"portal/embed_{tab}.html"
             elif tab == "table" and _partial(request, "table-region"):
@@ -115,29 +123,29 @@ def _embed_snippet(request: HttpRequest, page: DatasetPage, kind: str, extra: st
 
 @dataset_page("dataset")
 def information(request: HttpRequest, page: DatasetPage) -> dict[str, Any]:
-    return services.information(page)
+    return information_page.information(page)
 
 
 @dataset_page("table")
 def table(request: HttpRequest, page: DatasetPage) -> dict[str, Any]:
-    return {"table": services.table(page), "embed_snippet": _embed_snippet(request, page, "table")}
+    return {"table": table_page.table(page), "embed_snippet": _embed_snippet(request, page, "table")}
 
 
 def _map(request: HttpRequest, page: DatasetPage) -> dict[str, Any]:
-    context = services.map_config(page, request, request.GET)
+    context = map_page.map_config(page, request, request.GET)
     extra = urlencode({key: request.GET[key] for key in ("geo", "color") if request.GET.get(key)})
     context["embed_snippet"] = _embed_snippet(request, page, "map", extra)
     return context
 
 
 def _chart(request: HttpRequest, page: DatasetPage) -> dict[str, Any]:
-    options = services.ChartOptions.from_query(request.GET, page.fields)
-    context = {"options": options, "chart": services.chart(page, options)}
+    options = chart_page.ChartOptions.from_query(request.GET, page.fields)
+    context = {"options": options, "chart": chart_page.chart(page, options)}
     context["embed_snippet"] = _embed_snippet(request, page, "chart", urlencode(options.params()))
     context["options_query"] = urlencode(options.params())  # kept when a filter chip is removed
-    context["chart_types"] = services.CHART_TYPES
-    context["aggregations"] = services.AGGREGATIONS
-    context["time_units"] = list(services.TIME_UNITS)
+    context["chart_types"] = chart_page.CHART_TYPES
+    context["aggregations"] = chart_page.AGGREGATIONS
+    context["time_units"] = list(chart_page.TIME_UNITS)
     context["x_fields"] = [s for s in page.fields if s.type in {"text", "date", "datetime", "int", "boolean"}]
     context["y_fields"] = [s for s in page.fields if s.type in {"int", "double"}]
     context["series_fields"] = [s for s in page.fields if s.type in {"text", "boolean"}]
@@ -149,7 +157,7 @@ def basemap_sources(view: Callable) -> Callable:
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        directives = basemap_directives(services.basemap_style_url())
+        directives = basemap_directives(map_page.basemap_style_url())
         if directives:
             return csp_update(directives)(view)(request, *args, **kwargs)
         return view(request, *args, **kwargs)
@@ -163,17 +171,17 @@ chart = dataset_page("chart")(_chart)
 
 @dataset_page("api")
 def api(request: HttpRequest, page: DatasetPage) -> dict[str, Any]:
-    return {"urls": services.api_urls(page, request)}
+    return {"urls": api_page.api_urls(page, request)}
 
 
 @dataset_page("export")
 def export(request: HttpRequest, page: DatasetPage) -> dict[str, Any]:
-    return {"exports": services.exports(page)}
+    return {"exports": exports_page.exports(page)}
 
 
 @dataset_page("table", embed=True)
 def embed_table(request: HttpRequest, page: DatasetPage) -> dict[str, Any]:
-    return {"table": services.table(page)}
+    return {"table": table_page.table(page)}
 
 
 embed_map = basemap_sources(dataset_page("map", embed=True)(_map))

@@ -1,6 +1,6 @@
 """Catalog exports (§2.2): the caller's catalog as a file, tabular or DCAT-AP.
 
-`csv`, `json` and `xlsx` write the catalog's metadata fields (catalog.CATALOG_FIELDS) with
+`csv`, `json` and `xlsx` write the catalog's metadata fields (queries.datasets.CATALOG_FIELDS) with
 the engine's exporter, so select/where/group_by/order_by/limit and the CSV options behave
 as they do for records. `dcat` and `rdf` (RDF/XML), `ttl` (Turtle) and `jsonld` describe
 the datasets chosen by where/refine/exclude/order_by/limit/offset in DCAT-AP (api/dcat.py).
@@ -20,21 +20,23 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from pydantic import Field
 
+from datapolis.access.querying import VisibleCatalog
 from datapolis.api import dcat
-from datapolis.api.explore.catalog import CATALOG_FIELDS, CatalogQuery, dataset_object
-from datapolis.api.explore.errors import ApiError
-from datapolis.api.explore.exports import export_options, start_export
+from datapolis.api.explore.catalog import dataset_object
 from datapolis.api.explore.links import absolute, link
-from datapolis.api.explore.params import ExportParams, export_bounds, query_spec
+from datapolis.api.explore.params import ExportParams
 from datapolis.catalog.storage import get_store
 from datapolis.engine.sql import quote_identifier
 from datapolis.odsql import compile_query
+from datapolis.queries.datasets import CATALOG_FIELDS, DEFAULT_ORDER, CatalogTable
+from datapolis.queries.errors import QueryError
+from datapolis.queries.exports import export_options, start_export
+from datapolis.queries.requests import export_bounds, query_spec
 
 TABULAR_FORMATS = ("csv", "json", "xlsx")
 # Catalog export format -> rdflib serialization of the DCAT-AP graph.
 DCAT_FORMATS = {"dcat": "xml", "rdf": "xml", "ttl": "turtle", "jsonld": "json-ld"}
 FORMATS = (*TABULAR_FORMATS, *DCAT_FORMATS)
-DEFAULT_ORDER = "modified desc, dataset_id"
 FILENAME = "catalog"
 
 
@@ -58,7 +60,7 @@ def export_catalog(request: HttpRequest, format: str, params: CatalogExportParam
         return _dcat_response(request, format, params)
     if format in TABULAR_FORMATS:
         return _tabular_response(request, format, params)
-    raise ApiError(f"Unknown catalog export format: {format}. Available formats: {', '.join(FORMATS)}.")
+    raise QueryError(f"Unknown catalog export format: {format}. Available formats: {', '.join(FORMATS)}.")
 
 
 # -- tabular ------------------------------------------------------------------------
@@ -69,10 +71,10 @@ def _tabular_response(request: HttpRequest, format: str, params: CatalogExportPa
     spec = query_spec(params, limit=limit, offset=offset)
     if not params.select and not params.group_by:
         spec.order_by = params.order_by or DEFAULT_ORDER
-    catalog = CatalogQuery(request)
-    with _shared_table(catalog) as relation:
+    catalog = VisibleCatalog.of_request(request)
+    with _shared_table(catalog.table()) as relation:
         compiled = compile_query(spec, CATALOG_FIELDS, relation, storage_values=True)
-        stream = start_export(compiled, CATALOG_FIELDS, format, export_options(params, FILENAME))
+        stream = start_export(get_store(), compiled, CATALOG_FIELDS, format, export_options(params, FILENAME))
         content = b"".join(stream)
     response = HttpResponse(content, content_type=stream.content_type)
     response["Content-Disposition"] = f'attachment; filename="{FILENAME}{stream.filename_suffix}"'
@@ -80,7 +82,7 @@ def _tabular_response(request: HttpRequest, format: str, params: CatalogExportPa
 
 
 @contextmanager
-def _shared_table(catalog: CatalogQuery) -> Iterator[str]:
+def _shared_table(catalog: CatalogTable) -> Iterator[str]:
     """The caller's catalog as a table of the in-memory database, dropped afterwards.
 
     The exporter runs on a new cursor, which sees tables but not the Arrow views
@@ -90,7 +92,7 @@ def _shared_table(catalog: CatalogQuery) -> Iterator[str]:
     name = f"catalog_export_{secrets.token_hex(8)}"
     table = f"memory.main.{quote_identifier(name)}"
     arrow_view = f"{name}_arrow"
-    cursor.register(arrow_view, catalog.table())
+    cursor.register(arrow_view, catalog.arrow())
     try:
         cursor.execute(f"CREATE TABLE {table} AS SELECT * FROM {quote_identifier(arrow_view)}")  # noqa: S608
     finally:
@@ -107,7 +109,7 @@ def _shared_table(catalog: CatalogQuery) -> Iterator[str]:
 def _dcat_response(request: HttpRequest, format: str, params: CatalogExportParams) -> HttpResponse:
     options = dcat.DistributionOptions(formats=_include_exports(params.include_exports),
                                        use_labels=params.use_labels_in_exports)  # fmt: skip
-    catalog = CatalogQuery(request)
+    catalog = VisibleCatalog.of_request(request)
     datasets = [
         dataset_object(catalog.views[dataset_id], count=catalog.counts[dataset_id])
         for dataset_id in _chosen_dataset_ids(catalog, params)
@@ -123,19 +125,22 @@ def _include_exports(value: str | None) -> frozenset[str] | None:
     names = [name.strip().lower() for name in value.split(",") if name.strip()]
     unknown = dcat.unknown_formats(names)
     if unknown:
-        raise ApiError(f"Invalid value for include_exports API parameter: unknown export format {', '.join(unknown)}.")
+        raise QueryError(
+            f"Invalid value for include_exports API parameter: unknown export format {', '.join(unknown)}."
+        )
     return frozenset(names)
 
 
-def _chosen_dataset_ids(catalog: CatalogQuery, params: CatalogExportParams) -> list[str]:
+def _chosen_dataset_ids(catalog: VisibleCatalog, params: CatalogExportParams) -> list[str]:
     """The datasets where/refine/exclude/order_by/limit/offset choose (select and group_by do not apply)."""
     limit, offset = export_bounds(params.limit, params.offset)
     spec = query_spec(params, limit=limit, offset=offset)
     spec.select, spec.group_by = "dataset_id", None
     spec.order_by = params.order_by or DEFAULT_ORDER
-    with catalog.relation() as relation:
+    table = catalog.table()
+    with table.relation() as relation:
         compiled = compile_query(spec, CATALOG_FIELDS, relation)
-        rows = compiled.decode_rows(catalog.run(compiled.sql, compiled.params))
+        rows = compiled.decode_rows(table.run(compiled.sql, compiled.params))
     return [row["dataset_id"] for row in rows]
 
 

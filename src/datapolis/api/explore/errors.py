@@ -1,4 +1,4 @@
-"""Errors in the shapes the Explore API answers them (§2.6 of the reference)."""
+"""JSON responses, and errors in the shapes the Explore API answers them (§2.6 of the reference)."""
 
 from __future__ import annotations
 
@@ -7,32 +7,9 @@ from typing import Any
 import orjson
 from django.http import HttpResponse
 
+from datapolis.queries.errors import QueryError
+
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
-
-
-class ApiError(Exception):
-    status = 400
-    error_code = "InvalidRESTParameterError"
-
-    def __init__(self, message: str, *, error_code: str | None = None, status: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        if error_code:
-            self.error_code = error_code
-        if status:
-            self.status = status
-
-    def body(self) -> dict[str, Any]:
-        return {"message": self.message, "error_code": self.error_code}
-
-
-class NotFound(ApiError):
-    status = 404
-    error_code = "NotFound"
-
-
-def invalid_parameter(name: str, value: Any, expected: str) -> ApiError:
-    return ApiError(f"Invalid value for {name} API parameter: {value} was found but {expected} is expected.")
 
 
 def json_response(data: Any, *, status: int = 200) -> HttpResponse:
@@ -41,5 +18,5 @@ def json_response(data: Any, *, status: int = 200) -> HttpResponse:
     )
 
 
-def error_response(error: ApiError) -> HttpResponse:
+def error_response(error: QueryError) -> HttpResponse:
     return json_response(error.body(), status=error.status)

@@ -1,24 +1,18 @@
 """Query parameters of the Explore API, with the reference's limits and defaults (§2.1).
 
-The Ninja schemas give the OpenAPI document its parameters; the functions below apply
-the rules that span parameters (limit/offset bounds) and build the ODSQL QuerySpec.
+The Ninja schemas give the OpenAPI document its parameters and validate their types; they
+have the attribute names of the query services' requests (`datapolis.queries.requests`),
+which apply the rules that span parameters (limit/offset bounds).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
 from typing import Literal
 
 from ninja import Schema
 from pydantic import Field
 
-from datapolis.api.explore.errors import ApiError, invalid_parameter
-from datapolis.odsql import QuerySpec, parse_refine
-
-MAX_LIMIT = 100
-MAX_WINDOW = 10_000
-MAX_GROUPED_LIMIT = 20_000
-DEFAULT_LIMIT = 10
+from datapolis.queries.requests import DEFAULT_LIMIT
 
 Language = Literal["en", "fr", "nl", "pt", "it", "ar", "de", "es", "ca", "eu", "sv"]
 
@@ -95,62 +89,3 @@ class ExportParams(QueryParams):
     name_field: str | None = Field(None, description="GPX: field used as waypoint name.")
     description_field_list: str | None = Field(None, description="GPX: comma-separated fields for descriptions.")
     use_extension: bool = Field(True, description="GPX: put attributes in `<extensions>`.")
-
-
-def page_bounds(limit: int, offset: int, *, grouped: bool) -> tuple[int, int]:
-    """Validate limit/offset as the reference does; -1 means as many as allowed."""
-    max_limit, window = (MAX_GROUPED_LIMIT, MAX_GROUPED_LIMIT) if grouped else (MAX_LIMIT, MAX_WINDOW)
-    if limit < -1 or limit > max_limit:
-        raise invalid_parameter("limit", limit, f"-1 <= limit <= {max_limit}")
-    if offset < 0:
-        raise invalid_parameter("offset", offset, "offset >= 0")
-    if limit == -1:
-        limit = min(max_limit, window - offset)
-    if offset + limit > window:
-        raise invalid_parameter("sum of offset + limit", offset + limit, f"<= {window}")
-    return limit, offset
-
-
-def export_bounds(limit: int, offset: int) -> tuple[int | None, int]:
-    if limit < -1:
-        raise invalid_parameter("limit", limit, "limit >= -1")
-    if offset < 0:
-        raise invalid_parameter("offset", offset, "offset >= 0")
-    return (None if limit == -1 else limit), offset
-
-
-def refines(values: Sequence[str], name: str) -> list[tuple[str, str]]:
-    pairs = []
-    for value in values:
-        if not value.strip():
-            continue  # `refine=` with nothing refines nothing (clients send it for an empty selection)
-        try:
-            pairs.append(parse_refine(value))
-        except ValueError as error:
-            raise ApiError(f"Invalid value for {name} API parameter: {error}") from None
-    return pairs
-
-
-def query_spec(
-    params: FilterParams,
-    *,
-    restrictions: Sequence[str] = (),
-    visible_fields: Collection[str] | None = None,
-    limit: int | None = None,
-    offset: int = 0,
-) -> QuerySpec:
-    """The ODSQL request of a query, with what the access layer imposes."""
-    return QuerySpec(
-        select=getattr(params, "select", None),
-        where=list(params.where),
-        group_by=getattr(params, "group_by", None),
-        order_by=getattr(params, "order_by", None),
-        limit=limit,
-        offset=offset,
-        refine=refines(params.refine, "refine"),
-        exclude=refines(params.exclude, "exclude"),
-        timezone=params.timezone or "UTC",
-        lang=params.lang or "fr",
-        restrictions=tuple(restrictions),
-        visible_fields=visible_fields,
-    )

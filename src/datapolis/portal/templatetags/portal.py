@@ -7,22 +7,10 @@ from django.utils.formats import get_format, number_format
 from django.utils.translation import get_language, gettext, to_locale
 from django.utils.translation import gettext_lazy as _
 
+from datapolis.portal.theme import contrast_text
+
 register = template.Library()
-
-
-@register.filter
-def contrast_text(color: str) -> str:
-    """Black or white, whichever reads better on `color` (#rrggbb), by WCAG relative luminance."""
-    try:
-        red, green, blue = (int(color[i : i + 2], 16) / 255 for i in (1, 3, 5))
-    except (TypeError, ValueError):
-        return "#ffffff"
-
-    def linear(channel: float) -> float:
-        return channel / 12.92 if channel <= 0.03928 else ((channel + 0.055) / 1.055) ** 2.4
-
-    luminance = 0.2126 * linear(red) + 0.7152 * linear(green) + 0.0722 * linear(blue)
-    return "#000000" if (luminance + 0.05) / 0.05 > 1.05 / (luminance + 0.05) else "#ffffff"
+register.filter(contrast_text)  # the portal's colours (theme.py) and the templates share it
 
 
 @register.filter

@@ -21,10 +21,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from datapolis.api.explore.errors import ApiError
 from datapolis.odsql import ODSQLError, QuerySpec, compile_query, parse_select
 from datapolis.odsql import ast as odsql_ast
 from datapolis.odsql.compiler import FacetCount, compile_facet_counts, facet_order_by
+from datapolis.queries.errors import QueryError
+from datapolis.queries.requests import Filters
+from datapolis.queries.target import QueryTarget
 from datapolis.schema import FieldSpec
 
 DEFAULT_FACET_LIMIT = 100
@@ -48,7 +50,7 @@ def parse_facet(text: str) -> Facet:
     try:
         items = parse_select(text).items
     except ODSQLError as error:
-        raise ApiError(f"Invalid value for facet API parameter: {error.message}") from None
+        raise QueryError(f"Invalid value for facet API parameter: {error.message}") from None
     expr = items[0].expr if len(items) == 1 and isinstance(items[0], odsql_ast.SelectExpr) else None
     if isinstance(expr, odsql_ast.Field):
         return Facet(name=expr.name)
@@ -56,23 +58,23 @@ def parse_facet(text: str) -> Facet:
         options = {}
         for argument in expr.args:
             if not isinstance(argument, odsql_ast.NamedArgument) or not hasattr(argument.value, "value"):
-                raise ApiError(f"Invalid value for facet API parameter: {text} (expected name=value arguments)")
+                raise QueryError(f"Invalid value for facet API parameter: {text} (expected name=value arguments)")
             options[argument.name.lower()] = argument.value.value
         return _facet_from_options(options, text)
-    raise ApiError(f'Invalid value for facet API parameter: {text} (expected a field name or facet(name="..."))')
+    raise QueryError(f'Invalid value for facet API parameter: {text} (expected a field name or facet(name="..."))')
 
 
 def _facet_from_options(options: dict[str, Any], text: str) -> Facet:
     if not isinstance(options.get("name"), str):
-        raise ApiError(f"Invalid value for facet API parameter: {text} (name is required)")
+        raise QueryError(f"Invalid value for facet API parameter: {text} (name is required)")
     sort = options.get("sort")
     if sort is not None and sort not in SORTS:
-        raise ApiError(
+        raise QueryError(
             f"Invalid value for facet sort: {sort} was found but one of {', '.join(sorted(SORTS))} is expected."
         )
     limit = options.get("limit", DEFAULT_FACET_LIMIT)
     if not isinstance(limit, int) or limit < 1:
-        raise ApiError(f"Invalid value for facet limit: {limit} was found but a positive integer is expected.")
+        raise QueryError(f"Invalid value for facet limit: {limit} was found but a positive integer is expected.")
     disjunctive = options.get("disjunctive")
     return Facet(name=options["name"], disjunctive=bool(disjunctive) if disjunctive is not None else None, sort=sort,
                  limit=limit)  # fmt: skip
@@ -88,6 +90,12 @@ class FacetRequest:
     run: Runner
 
 
+def dataset_facets(target: QueryTarget, filters: Filters, facets: Sequence[Facet]) -> list[dict[str, Any]]:
+    """The facets of the caller's records of `target` under `filters` (row filters applied)."""
+    base = target.query_spec(filters)
+    return compute_facets(FacetRequest(base, target.fields, target.relation(), target.run), facets)
+
+
 def compute_facets(request: FacetRequest, facets: Sequence[Facet]) -> list[dict[str, Any]]:
     request = replace(request, schema=_with_facet_options(request.schema, facets))
     by_name = {spec.name: spec for spec in request.schema}
@@ -95,9 +103,9 @@ def compute_facets(request: FacetRequest, facets: Sequence[Facet]) -> list[dict[
     for facet in facets:
         spec = by_name.get(facet.name)
         if spec is None or (visible is not None and facet.name not in visible):
-            raise ApiError(f"Unknown field in facet: {facet.name}", error_code="ODSQLError")
+            raise QueryError(f"Unknown field in facet: {facet.name}", error_code="ODSQLError")
         if spec.type in {"geo_point_2d", "geo_shape"}:
-            raise ApiError(f"Facets are not available on the geographic field {facet.name}", error_code="ODSQLError")
+            raise QueryError(f"Facets are not available on the geographic field {facet.name}", error_code="ODSQLError")
     counted = _counted_together(request, facets, by_name)
     return [
         {"name": facet.name, "facets": _facet_values(request, facet, by_name[facet.name], counted.get(facet.name))}
