@@ -12,7 +12,7 @@ from datapolis.odsql.query import QuerySpec
 from datapolis.queries.errors import NotFound
 from datapolis.queries.requests import Filters, RecordsRequest, page_bounds
 from datapolis.queries.target import QueryTarget
-from datapolis.schema import RECORD_ID_COLUMN, RECORD_TIMESTAMP_COLUMN, FieldSpec
+from datapolis.schema import RECORD_ID_COLUMN, RECORD_TIMESTAMP_COLUMN, FieldSpec, Relation
 
 # Exposed as fields when a caller asks for links (the record's self link needs its id).
 TECHNICAL_FIELDS = [
@@ -61,7 +61,7 @@ def _with_technical_fields(schema: list[FieldSpec], spec: QuerySpec) -> tuple[li
     return [*schema, *TECHNICAL_FIELDS], spec
 
 
-def _count(target: QueryTarget, spec: QuerySpec, schema: list[FieldSpec], relation: str) -> int:
+def _count(target: QueryTarget, spec: QuerySpec, schema: list[FieldSpec], relation: Relation) -> int:
     compiled = compile_count(spec, schema, relation)
     (count,) = target.run(compiled.sql, compiled.params)[0]
     return int(count)

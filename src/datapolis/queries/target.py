@@ -9,7 +9,7 @@ from typing import Any
 from datapolis.engine import Store
 from datapolis.odsql import QuerySpec
 from datapolis.queries.requests import Filters, query_spec
-from datapolis.schema import FieldSpec
+from datapolis.schema import FieldSpec, Relation
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ class QueryTarget:
         visible = self.visible_fields
         return [spec for spec in self.fields if visible is None or spec.name in visible]
 
-    def relation(self) -> str:
+    def relation(self) -> Relation:
         """Where the current version is queried from (its serving copy when built)."""
         assert self.snapshot is not None, "a dataset without a version has no relation"
         return self.store.serving_relation_sql(self.dataset_id, self.snapshot)
