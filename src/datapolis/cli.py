@@ -7,17 +7,16 @@ the objects of the Explore API v2.1.
 
 from __future__ import annotations
 
-import os
-import sys
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
-import orjson
 import typer
-from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+from datapolis.access.cli import register as register_access_commands
+from datapolis.cli_support import CommandError, cli_actor, console, ensure_instance, errors, fail, print_json, run
 
 app = typer.Typer(
     name="datapolis",
@@ -26,58 +25,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-console = Console()
-errors = Console(stderr=True)
-
-
-class CommandError(Exception):
-    """An error to show to the user as is."""
-
-
-def setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "datapolis.settings")
-    import django
-
-    django.setup()
-
-
-def ensure_instance() -> None:
-    """Create the instance folder and bring its metadata database up to date."""
-    setup_django()
-    from django.core.management import call_command
-    from django.db import connection
-    from django.db.migrations.executor import MigrationExecutor
-
-    executor = MigrationExecutor(connection)
-    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
-        call_command("migrate", interactive=False, verbosity=0)
-
-
-def print_json(data: Any) -> None:
-    sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
-
-
-def fail(message: str) -> typer.Exit:
-    errors.print(f"[bold red]Error:[/] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(code=1)
-
-
-def run(action):
-    """Run a command body, turning expected errors into a message and exit code 1."""
-    from datapolis.engine import StoreError
-    from datapolis.ingest import IngestError
-
-    try:
-        return action()
-    except (IngestError, StoreError, CommandError, ValueError, FileNotFoundError) as error:
-        raise fail(str(error)) from None
-
-
-def cli_actor() -> str:
-    """Who acts, as the audit log and the version history name command-line users."""
-    import getpass
-
-    return f"cli:{getpass.getuser()}"
 
 
 def get_dataset(dataset_id: str):
@@ -356,8 +303,6 @@ def demo(
 
         run_server(host=host, port=port)
 
-
-from datapolis.access.cli import register as register_access_commands  # noqa: E402
 
 register_access_commands(app)
 

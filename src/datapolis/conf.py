@@ -1,7 +1,25 @@
-"""Instance configuration read from the environment.
+"""Instance configuration read from the environment: the one module that reads `DATAPOLIS_*`.
 
 Plain Python, no Django: the engine, the CLI and the Django settings all read the
 same values from here, so one environment variable means the same thing everywhere.
+`datapolis.settings` turns them into Django settings (the one home of those, with the
+defaults of the settings no variable sets).
+
+Access (docs/access.md):
+
+| variable | default | meaning |
+| --- | --- | --- |
+| `DATAPOLIS_RATE_LIMIT_ANONYMOUS` | `600/minute,50000/day` | calls per IP without credentials |
+| `DATAPOLIS_RATE_LIMIT_AUTHENTICATED` | `1200/minute,200000/day` | calls per API key (or per signed-in user) |
+| `DATAPOLIS_PROXY_COUNT` | `0` | reverse proxies in front of the instance (for client addresses) |
+| `DATAPOLIS_LOCKOUT_FAILURES` | `5` | failed sign-ins (same user name, same address) before a lock-out |
+| `DATAPOLIS_LOCKOUT_MINUTES` | `15` | how long a lock-out lasts |
+| `DATAPOLIS_EMAIL_URL` | console | `smtp://user:password@host:587` to send e-mail; else printed on the console |
+| `DATAPOLIS_DEFAULT_FROM_EMAIL` | `datapolis@localhost` | sender of password reset e-mails |
+| `DATAPOLIS_OIDC_ISSUER` | none | OpenID Connect provider; its endpoints are discovered |
+| `DATAPOLIS_OIDC_CLIENT_ID`, `DATAPOLIS_OIDC_CLIENT_SECRET` | none | this instance's client at the provider |
+| `DATAPOLIS_OIDC_GROUPS_CLAIM` | `groups` | the claim whose values are the user's groups |
+| `DATAPOLIS_OIDC_SCOPES` | `openid email profile` | scopes requested (add the one that releases the groups claim) |
 """
 
 from __future__ import annotations
@@ -10,6 +28,7 @@ import ipaddress
 import os
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +37,24 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 class ConfigError(ValueError):
     """An environment variable with a value the instance cannot start with."""
+
+
+@dataclass(frozen=True)
+class AccessConfig:
+    """Sign-in, lock-out, single sign-on, e-mail and rate limits (the table above)."""
+
+    rate_limit_anonymous: str = "600/minute,50000/day"
+    rate_limit_authenticated: str = "1200/minute,200000/day"
+    proxy_count: int = 0
+    lockout_failures: int = 5
+    lockout_minutes: int = 15
+    email_url: str = ""
+    default_from_email: str = "datapolis@localhost"
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_groups_claim: str = "groups"
+    oidc_scopes: str = "openid email profile"
 
 
 @dataclass(frozen=True)
@@ -33,6 +70,15 @@ class InstanceConfig:
     # Host names served besides the portals' own (DATAPOLIS_ALLOWED_HOSTS); the first one is
     # the default portal's when the instance creates it. Loopback names are always served.
     allowed_hosts: tuple[str, ...] = ()
+    # DuckDB memory of an ingestion (it spills to disk beyond), and seconds a request's
+    # queries may run before the engine is interrupted (0: no limit).
+    ingest_memory_limit: str = "600MB"
+    query_timeout: float = 20.0
+    # The map's basemap: a MapLibre style URL (none: the offline style), and the dataset drawn
+    # as the offline background ("" picks one, "none" draws none).
+    basemap_style_url: str = ""
+    basemap_dataset: str = ""
+    access: AccessConfig = AccessConfig()
 
     @property
     def sqlite_path(self) -> Path:
@@ -61,6 +107,29 @@ def load_config(environ: dict[str, str] | None = None) -> InstanceConfig:
             "DATAPOLIS_FETCH_ALLOWED_NETWORKS", env.get("DATAPOLIS_FETCH_ALLOWED_NETWORKS", "")
         ),
         allowed_hosts=parse_hosts("DATAPOLIS_ALLOWED_HOSTS", env.get("DATAPOLIS_ALLOWED_HOSTS", "")),
+        ingest_memory_limit=env.get("DATAPOLIS_INGEST_MEMORY_LIMIT", "600MB"),
+        query_timeout=float(env.get("DATAPOLIS_QUERY_TIMEOUT", "20")),
+        basemap_style_url=env.get("DATAPOLIS_BASEMAP_STYLE_URL", ""),
+        basemap_dataset=env.get("DATAPOLIS_BASEMAP_DATASET", ""),
+        access=load_access_config(env),
+    )
+
+
+def load_access_config(env: Mapping[str, str]) -> AccessConfig:
+    defaults = AccessConfig()
+    return AccessConfig(
+        rate_limit_anonymous=env.get("DATAPOLIS_RATE_LIMIT_ANONYMOUS", defaults.rate_limit_anonymous),
+        rate_limit_authenticated=env.get("DATAPOLIS_RATE_LIMIT_AUTHENTICATED", defaults.rate_limit_authenticated),
+        proxy_count=int(env.get("DATAPOLIS_PROXY_COUNT", "0")),
+        lockout_failures=int(env.get("DATAPOLIS_LOCKOUT_FAILURES", "5")),
+        lockout_minutes=int(env.get("DATAPOLIS_LOCKOUT_MINUTES", "15")),
+        email_url=env.get("DATAPOLIS_EMAIL_URL", ""),
+        default_from_email=env.get("DATAPOLIS_DEFAULT_FROM_EMAIL", defaults.default_from_email),
+        oidc_issuer=env.get("DATAPOLIS_OIDC_ISSUER", "").rstrip("/"),
+        oidc_client_id=env.get("DATAPOLIS_OIDC_CLIENT_ID", ""),
+        oidc_client_secret=env.get("DATAPOLIS_OIDC_CLIENT_SECRET", ""),
+        oidc_groups_claim=env.get("DATAPOLIS_OIDC_GROUPS_CLAIM", defaults.oidc_groups_claim),
+        oidc_scopes=env.get("DATAPOLIS_OIDC_SCOPES", defaults.oidc_scopes),
     )
 
 

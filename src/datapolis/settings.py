@@ -1,9 +1,16 @@
-"""Django settings, all read from the environment through datapolis.conf."""
+"""Django settings: the one home of every setting and its default, read from the environment through datapolis.conf.
+
+Nothing here reads `os.environ`: every variable is parsed in `datapolis.conf`. Apps read
+these settings with `django.conf.settings` and define no defaults of their own.
+"""
 
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -36,6 +43,7 @@ INSTALLED_APPS = [
     "datapolis.portals",
     "datapolis.portal",  # templates (base.html) and static files of the pages
     "datapolis.catalog",
+    "datapolis.audit",  # the bottom of the apps: imports none of the others (docs/architecture.md)
     "datapolis.jobs",
     "datapolis.access",
     "datapolis.backoffice",
@@ -146,15 +154,24 @@ MEDIA_URL = "/media/"
 
 # DuckDB memory of an ingestion (it spills to disk beyond): 600MB keeps a 500 MB CSV's
 # import at 887 MB of resident memory, as fast as with 1GB, which reached 1,045 MB (bench/ingest.py).
-DATAPOLIS_INGEST_MEMORY_LIMIT = os.environ.get("DATAPOLIS_INGEST_MEMORY_LIMIT", "600MB")
+DATAPOLIS_INGEST_MEMORY_LIMIT = CONFIG.ingest_memory_limit
 # Seconds a request's queries may run before the engine is interrupted (0: no limit).
-DATAPOLIS_QUERY_TIMEOUT = float(os.environ.get("DATAPOLIS_QUERY_TIMEOUT", "20"))
+DATAPOLIS_QUERY_TIMEOUT = CONFIG.query_timeout
 
-# Uploads: files above this size are refused before they reach a reader.
+# Back office (docs/backoffice.md).
+# Uploads: files above this size are refused before they reach a reader, uploaded or downloaded.
 DATAPOLIS_MAX_UPLOAD_BYTES = 2 * 1024**3
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024**2
+# Larger files are imported by the job worker, with a status page.
+DATAPOLIS_BACKOFFICE_SYNC_MAX_BYTES = 20 * 1000**2
+# Larger delimited text files are previewed on their first bytes.
+DATAPOLIS_BACKOFFICE_PREVIEW_SAMPLE_BYTES = 8 * 1000**2
+# Longest download of a URL source, in total (seconds).
+DATAPOLIS_FETCH_TIMEOUT = 300.0
 # URL sources: private networks they may reach (DATAPOLIS_FETCH_ALLOWED_NETWORKS; none by default).
 DATAPOLIS_FETCH_ALLOWED_NETWORKS = tuple(str(network) for network in CONFIG.fetch_allowed_networks)
+# Unfinished uploads older than this many days are deleted.
+DATAPOLIS_BACKOFFICE_UPLOAD_DAYS = 7
 
 # Background jobs: Huey on SQLite in the instance folder, Redis in production.
 if CONFIG.redis_url:
@@ -167,6 +184,13 @@ else:
         "immediate": False,
     }
 
+# The map's basemap (docs/portal.md): a MapLibre style URL, and the offline background's dataset.
+DATAPOLIS_BASEMAP_STYLE_URL = CONFIG.basemap_style_url
+DATAPOLIS_BASEMAP_DATASET = CONFIG.basemap_dataset
+# The RGAA status every page shows (portal_site.accessibility_status): "non_compliant" until an
+# audit measures the rate of criteria met, then "partially_compliant" or "fully_compliant".
+DATAPOLIS_ACCESSIBILITY_STATUS = "non_compliant"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -176,6 +200,72 @@ LOGGING = {
 }
 
 # Access (docs/access.md): sign-in, lock-out, single sign-on, rate limits.
-from datapolis.access.settings import access_settings  # noqa: E402
 
-globals().update(access_settings(CONFIG))
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out sign-ins
+    "django.contrib.auth.backends.ModelBackend",
+    "datapolis.access.oidc.OidcBackend",
+]
+LOGIN_URL = "access:login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+
+
+def _caches(redis_url: str | None) -> dict[str, Any]:
+    """Redis when the instance has one (shared by every process), else this process's memory."""
+    if redis_url:
+        backend = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}
+        return {"default": backend, "ratelimit": {**backend, "KEY_PREFIX": "ratelimit"}}
+    return {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
+        "ratelimit": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"},
+    }
+
+
+CACHES = _caches(CONFIG.redis_url)
+DATAPOLIS_RATE_LIMITS = {
+    "anonymous": CONFIG.access.rate_limit_anonymous,
+    "authenticated": CONFIG.access.rate_limit_authenticated,
+}
+DATAPOLIS_PROXY_COUNT = CONFIG.access.proxy_count
+# django-axes: lock out a user name from one address after repeated failures.
+AXES_FAILURE_LIMIT = CONFIG.access.lockout_failures
+AXES_COOLOFF_TIME = timedelta(minutes=CONFIG.access.lockout_minutes)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "datapolis.net.client_ip"
+AXES_LOCKOUT_TEMPLATE = "access/locked_out.html"
+AXES_VERBOSE = False
+DEFAULT_FROM_EMAIL = CONFIG.access.default_from_email
+# mozilla-django-oidc; endpoints come from the issuer's discovery document.
+DATAPOLIS_OIDC_ISSUER = CONFIG.access.oidc_issuer
+DATAPOLIS_OIDC_GROUPS_CLAIM = CONFIG.access.oidc_groups_claim
+OIDC_RP_CLIENT_ID = CONFIG.access.oidc_client_id
+OIDC_RP_CLIENT_SECRET = CONFIG.access.oidc_client_secret
+OIDC_RP_SCOPES = CONFIG.access.oidc_scopes
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_USE_PKCE = True
+OIDC_STORE_ID_TOKEN = False
+OIDC_CREATE_USER = True
+
+
+def _email(url: str) -> dict[str, Any]:
+    """Django's e-mail settings from DATAPOLIS_EMAIL_URL (the console without one)."""
+    if not url:
+        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    parts = urlsplit(url)
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": parts.hostname or "localhost",
+        "EMAIL_PORT": parts.port or (465 if parts.scheme == "smtps" else 587),
+        "EMAIL_HOST_USER": unquote(parts.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+        "EMAIL_USE_SSL": parts.scheme == "smtps",
+        "EMAIL_USE_TLS": parts.scheme == "smtp+tls" or (parts.scheme == "smtp" and parts.port == 587),
+    }
+
+
+globals().update(_email(CONFIG.access.email_url))

@@ -10,7 +10,8 @@ from django.contrib.auth.models import Group, User
 from django.test import Client
 
 from datapolis.access import services
-from datapolis.access.models import ApiKey, AuditEvent, Grant
+from datapolis.access.models import ApiKey, Grant
+from datapolis.audit.models import AuditEvent
 from datapolis.portals.models import DatasetShare, Portal
 from tests.access.fixtures import MEUDON_FILTER, PASSWORD
 

@@ -14,7 +14,8 @@ from django.test import Client
 
 from datapolis.access import services
 from datapolis.access.api import api
-from datapolis.access.models import AuditEvent, Grant
+from datapolis.access.models import Grant
+from datapolis.audit.models import AuditEvent
 from tests.access.fixtures import MAIN_HOST, MEUDON_FILTER, MEUDON_ROWS, ROWS
 
 EXPLORE = "/api/explore/v2.1"

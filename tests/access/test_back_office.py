@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.test import Client
 
-from datapolis.access.models import AuditEvent, Grant
+from datapolis.access.models import Grant
+from datapolis.audit.models import AuditEvent
 
 
 def post_grant(matrix, row_filter: str):

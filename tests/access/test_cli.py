@@ -10,8 +10,9 @@ from django.utils import timezone
 from typer.testing import CliRunner
 
 from datapolis.access.keys import digest
-from datapolis.access.models import ApiKey, AuditEvent, Grant
+from datapolis.access.models import ApiKey, Grant
 from datapolis.access.policy import dataset_view
+from datapolis.audit.models import AuditEvent
 from datapolis.cli import app
 from datapolis.portals.models import DatasetShare
 from tests.access.fixtures import MEUDON_FILTER, PASSWORD

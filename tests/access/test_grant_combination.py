@@ -9,10 +9,10 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from datapolis.access import services
-from datapolis.access.filters import InvalidRowFilter
 from datapolis.access.models import Grant
 from datapolis.access.policy import dataset_view
 from datapolis.access.services import Holder
+from datapolis.portals.row_filters import InvalidRowFilter
 from datapolis.portals.services import PortalError, share_dataset
 from tests.access.fixtures import MEUDON_FILTER
 

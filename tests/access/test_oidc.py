@@ -20,7 +20,8 @@ import pytest
 import requests
 from django.contrib.auth.models import Group, User
 
-from datapolis.access.models import AuditEvent, OidcIdentity, SsoGroup
+from datapolis.access.models import OidcIdentity, SsoGroup
+from datapolis.audit.models import AuditEvent
 
 REPO = Path(__file__).resolve().parents[2]
 PROVIDER_SCRIPT = Path(__file__).with_name("oidc_provider.mjs")

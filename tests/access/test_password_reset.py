@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from datapolis.access.models import AuditEvent
+from datapolis.audit.models import AuditEvent
 from datapolis.portals.services import create_portal
 
 NEW_PASSWORD = "a brand new passphrase 42"

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from datapolis.access.models import AuditEvent
+from datapolis.audit.models import AuditEvent
 from tests.access.fixtures import PASSWORD
 
 LOGIN = "/accounts/login/"

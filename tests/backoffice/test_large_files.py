@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import User
 
-from datapolis.access.models import AuditEvent, PublisherRole
+from datapolis.access.models import PublisherRole
+from datapolis.audit.models import AuditEvent
 from datapolis.backoffice import services
 from datapolis.backoffice.models import Upload, UploadState
 from datapolis.catalog.models import Dataset, Status

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from datapolis.access.models import AuditEvent
+from datapolis.audit.models import AuditEvent
 from datapolis.backoffice.models import Upload
 from datapolis.catalog import services as catalog
 from datapolis.catalog.models import Dataset, Status, Visibility

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from datapolis.access.models import AuditEvent
+from datapolis.audit.models import AuditEvent
 from datapolis.backoffice.models import Upload, UploadState
 from datapolis.catalog.models import Dataset, Status
 from tests.backoffice.conftest import ORGANISATION, field_forms, french_csv, metadata_form, start_upload

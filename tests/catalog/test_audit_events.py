@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from datapolis.access.models import AuditEvent
+from datapolis.audit.models import AuditEvent
 from datapolis.catalog import services
 from datapolis.catalog.models import Dataset
 from datapolis.engine import Store

@@ -115,7 +115,7 @@ def test_the_admin_has_the_same_policy() -> None:
     for path in (
         "/admin/",
         "/admin/catalog/dataset/",
-        "/admin/access/auditevent/",
+        "/admin/audit/auditevent/",
         f"/admin/auth/user/{root.pk}/change/",
     ):
         responses[path] = client.get(path)
@@ -393,7 +393,7 @@ def test_the_admin_works_under_the_policy(watched: Watched, territory) -> None:
     page.locator(".datetimeshortcuts .date-icon").first.click()
     expect(page.locator(".calendarbox").first).to_be_visible()
     # A change list without actions (the audit log, read-only) writes a <style> element.
-    page.goto("/admin/access/auditevent/")
+    page.goto("/admin/audit/auditevent/")
     expect(page.locator("#changelist")).to_be_visible()
     page.goto("/admin/auth/user/")
     page.locator("#result_list a", has_text="root").click()

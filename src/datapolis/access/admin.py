@@ -1,22 +1,7 @@
-from django import forms
 from django.contrib import admin
 
-from datapolis.access.filters import InvalidRowFilter, validate_row_filter
-from datapolis.access.models import ApiKey, AuditEvent, Grant, PortalAdmin, PublisherRole
-
-
-class RowFilterForm(forms.ModelForm):
-    """Refuses a row filter the ODSQL checker rejects for the chosen dataset."""
-
-    def clean(self):
-        cleaned = super().clean()
-        dataset = cleaned.get("dataset") or getattr(self.instance, "dataset", None)
-        if dataset is not None:
-            try:
-                cleaned["row_filter"] = validate_row_filter(cleaned.get("row_filter"), dataset)
-            except InvalidRowFilter as error:
-                self.add_error("row_filter", str(error))
-        return cleaned
+from datapolis.access.models import ApiKey, Grant, PortalAdmin, PublisherRole
+from datapolis.portals.row_filters import RowFilterForm
 
 
 @admin.register(Grant)
@@ -31,7 +16,7 @@ class GrantAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         from django.utils import timezone
 
-        from datapolis.access import audit
+        from datapolis.audit import events as audit
 
         obj.modified = timezone.now()
         obj.created_by = obj.created_by or request.user
@@ -64,21 +49,4 @@ class ApiKeyAdmin(admin.ModelAdmin):
     readonly_fields = ("prefix", "user", "last_used_at")
 
     def has_add_permission(self, request):
-        return False
-
-
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ("at", "actor_name", "action", "target", "ip")
-    list_filter = ("action",)
-    search_fields = ("actor_name", "target", "ip")
-    date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
         return False

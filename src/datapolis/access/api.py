@@ -25,10 +25,10 @@ from ninja.security import APIKeyCookie, APIKeyHeader
 from pydantic import ConfigDict
 
 from datapolis.access import services
-from datapolis.access.exports import audit_events, event_summary, events_csv
 from datapolis.access.keys import key_from_request
 from datapolis.access.models import ApiKey
 from datapolis.access.policy import Principal, can_edit_dataset, principal_from_request
+from datapolis.audit.exports import audit_events, event_summary, events_csv
 from datapolis.catalog.models import Dataset
 from datapolis.portals import services as portals
 

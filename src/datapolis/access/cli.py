@@ -6,16 +6,17 @@ them as `cli:<login>`. Each command has a matching endpoint under /api/admin/.
 
 from __future__ import annotations
 
-import os
 import sys
 from datetime import datetime
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-console = Console()
+from datapolis.cli_support import cli_actor as actor
+from datapolis.cli_support import console, ensure_instance, errors, print_json
+from datapolis.cli_support import run as run_command
+
 user_app = typer.Typer(help="Accounts.", no_args_is_help=True)
 group_app = typer.Typer(help="Groups of users.", no_args_is_help=True)
 apikey_app = typer.Typer(help="API keys.", no_args_is_help=True)
@@ -32,15 +33,8 @@ def register(app: typer.Typer) -> None:
     app.command("audit")(audit_log)
 
 
-def actor() -> str:
-    return f"cli:{os.environ.get('USER') or os.environ.get('LOGNAME') or 'unknown'}"
-
-
 def run(body):
     """Set up Django, then run `body` with the CLI's error handling."""
-    from datapolis.cli import ensure_instance
-    from datapolis.cli import run as run_command
-
     ensure_instance()
     return run_command(body)
 
@@ -81,7 +75,6 @@ def user_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON."
 
     def body():
         from datapolis.access import services
-        from datapolis.cli import print_json
 
         users = services.list_users()
         if as_json:
@@ -213,7 +206,7 @@ def apikey_create(
             username, scope=scope, until=parse_until(until), name=name, actor=actor()
         )
         sys.stdout.write(key + "\n")
-        Console(stderr=True).print(f"API key {api_key.prefix}… for {username} ({scope})", highlight=False)
+        errors.print(f"API key {api_key.prefix}… for {username} ({scope})", highlight=False)
 
     run(body)
 
@@ -280,8 +273,7 @@ def audit_log(
     """Show the audit log, most recent first."""
 
     def body():
-        from datapolis.access.exports import audit_events, event_summary
-        from datapolis.cli import print_json
+        from datapolis.audit.exports import audit_events, event_summary
 
         events = [event_summary(event) for event in audit_events(action=action)[:limit]]
         if as_json:

@@ -6,9 +6,9 @@ from django.http import JsonResponse
 from django.utils.translation import gettext as _
 
 from datapolis.access.keys import key_from_request
-from datapolis.access.net import client_ip
 from datapolis.access.policy import ANONYMOUS, InvalidApiKey, principal_from_request
 from datapolis.access.ratelimit import check_rate_limit
+from datapolis.net import client_ip
 
 # Paths whose every request queries data: counted like Explore API calls (which count in their views).
 RATE_LIMITED_PREFIXES = ("/catalog/", "/dataset/", "/embed/", "/api/tiles/")

@@ -1,4 +1,4 @@
-"""Who may do what: roles, dataset grants, API keys, single sign-on identities, audit log.
+"""Who may do what: roles, dataset grants, API keys, single sign-on identities.
 
 Users and groups are Django's. An instance admin is a superuser; the other roles are
 rows here. How they combine into what one principal sees is `datapolis.access.policy`.
@@ -143,27 +143,6 @@ class ApiKey(models.Model):
     def is_usable(self, now=None) -> bool:
         now = now or timezone.now()
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
-
-
-class AuditEvent(models.Model):
-    """Something security-relevant happened: who, what, when, from where."""
-
-    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
-    actor = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    actor_name = models.CharField(_("who"), max_length=150, blank=True)
-    action = models.CharField(_("what"), max_length=50, db_index=True)
-    target = models.CharField(_("on what"), max_length=300, blank=True)
-    ip = models.GenericIPAddressField(_("from where"), null=True, blank=True)
-    user_agent = models.CharField(_("user agent"), max_length=300, blank=True)
-    details = models.JSONField(_("details"), default=dict, blank=True)
-
-    class Meta:
-        verbose_name = _("audit event")
-        verbose_name_plural = _("audit log")
-        ordering = ["-at", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_name} {self.action} {self.target}"
 
 
 class OidcIdentity(models.Model):

@@ -14,6 +14,12 @@ For catalogs, `visible_datasets_queryset(principal, portal)` is a Dataset querys
 filter, count and paginate, and `dataset_views(principal, portal, datasets)` builds the
 views of one page of it in three queries.
 
+Every other rule of who may do what is here too, for the faces to ask: who may change a
+dataset (`can_edit_dataset`, `editable_datasets`), use the back office
+(`may_use_backoffice`), create datasets on a portal (`may_create_dataset`), which
+organisations they must name as publisher or producer (`required_organisations`), and
+who administers a portal (`is_portal_admin`).
+
 Rules (docs/access.md has examples):
 
 - A dataset is *on* a portal if the portal owns it (`Dataset.portal`, null meaning the
@@ -59,8 +65,15 @@ __all__ = [
     "can_edit_dataset",
     "dataset_view",
     "dataset_views",
+    "editable_datasets",
+    "is_portal_admin",
+    "may_create_dataset",
+    "may_use_backoffice",
+    "organisations_of",
     "principal_for_user",
     "principal_from_request",
+    "required_organisations",
+    "session_principal",
     "visible_datasets",
     "visible_datasets_queryset",
 ]
@@ -101,6 +114,10 @@ class Principal:
         if self.user_id is not None:
             return f"user:{self.user_id}"
         return None
+
+    def audit_actor(self) -> tuple[Any, str]:
+        """Who the audit log records: (the user, or None when anonymous; their name)."""
+        return self.user, self.username
 
 
 ANONYMOUS = Principal()
@@ -179,6 +196,15 @@ def principal_from_request(request) -> Principal:
         principal = principal_for_user(getattr(request, "user", None))
     request._datapolis_principal = principal
     return principal
+
+
+def session_principal(request) -> Principal:
+    """The signed-in user's principal, never an API key's (the back office is for people); cached."""
+    cached = getattr(request, "_backoffice_principal", None)
+    if cached is None:
+        cached = principal_for_user(request.user)
+        request._backoffice_principal = cached
+    return cached
 
 
 # Dataset views ----------------------------------------------------------------------
@@ -287,6 +313,72 @@ def can_edit_dataset(principal: Principal, dataset: Dataset) -> bool:
         return False
     default_portal_id = _default_portal_id_anywhere() if principal.admin_portal_ids else None
     return _can_edit(principal, dataset, default_portal_id)
+
+
+def editable_datasets(principal: Principal, portal: Portal) -> QuerySet[Dataset]:
+    """The datasets on `portal` that `principal` may change, as a queryset."""
+    candidates = visible_datasets_queryset(principal, portal)
+    if principal.is_admin:
+        return candidates  # instance admins edit everything on the portal
+    editable = [view.dataset.pk for view in dataset_views(principal, portal, candidates) if view.can_edit]
+    return Dataset.objects.filter(pk__in=editable)
+
+
+def is_portal_admin(principal: Principal, portal: Portal | None) -> bool:
+    """Instance admins, and the admins of `portal`."""
+    return principal.is_admin or (portal is not None and portal.pk in principal.admin_portal_ids)
+
+
+def may_use_backoffice(principal: Principal) -> bool:
+    """Signed-in publishers (of a dataset or an organisation), portal admins and instance admins."""
+    return principal.can_write and bool(
+        principal.is_admin or principal.admin_portal_ids or principal.organisations or principal.published_dataset_ids
+    )
+
+
+def may_create_dataset(principal: Principal, portal: Portal | None) -> bool:
+    """Admins of `portal` create datasets on it; publishers of an organisation, datasets of theirs."""
+    return principal.can_write and (is_portal_admin(principal, portal) or bool(principal.organisations))
+
+
+def required_organisations(
+    principal: Principal, portal: Portal | None, dataset: Dataset | None = None
+) -> list[str] | None:
+    """The organisations one of which a dataset's publisher or producer must be, when `principal` writes it.
+
+    None: any name. Admins of the portal name any; so do the publishers of `dataset` itself
+    (and whoever administers its portal); the publishers of an organisation name theirs.
+    """
+    if is_portal_admin(principal, portal):
+        return None
+    if dataset is not None and _editor_through_dataset_role(principal, dataset):
+        return None
+    return organisations_of(principal)
+
+
+def organisations_of(principal: Principal) -> list[str]:
+    """The organisations `principal` publishes for, as written in their roles."""
+    from datapolis.access.models import PublisherRole
+
+    if not principal.organisations or principal.user_id is None:
+        return []
+    names = (
+        PublisherRole.objects.filter(Q(user_id=principal.user_id) | Q(group_id__in=principal.group_ids))
+        .exclude(organisation="")
+        .values_list("organisation", flat=True)
+    )
+    unique: dict[str, str] = {}
+    for name in names:
+        unique.setdefault(name.strip().lower(), name.strip())
+    return sorted(unique.values(), key=str.lower)
+
+
+def _editor_through_dataset_role(principal: Principal, dataset: Dataset) -> bool:
+    return (
+        principal.is_admin
+        or dataset.pk in principal.published_dataset_ids
+        or (dataset.portal_id in principal.admin_portal_ids)
+    )
 
 
 def _owned_by(dataset: Dataset, portal: Portal) -> bool:

@@ -17,11 +17,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from datapolis.access import audit
-from datapolis.access.filters import validate_row_filter
 from datapolis.access.keys import KEY_PREFIX, PREFIX_LENGTH, digest, new_key
 from datapolis.access.models import ApiKey, Grant, Scope
+from datapolis.audit import events as audit
 from datapolis.catalog.models import Dataset
+from datapolis.portals.row_filters import validate_row_filter
 
 
 class AccessError(ValueError):

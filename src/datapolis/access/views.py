@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.http import HttpResponseRedirect
 
-from datapolis.access import audit, oidc
+from datapolis.access import oidc
+from datapolis.audit import events as audit
 from datapolis.portals.services import normalise_host
 
 

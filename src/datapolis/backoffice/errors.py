@@ -16,6 +16,24 @@ from django.utils.translation import gettext_lazy as _
 
 from datapolis.ingest import IngestError
 
+
+class Refusal(Exception):
+    """Something asked of the back office cannot be done; `template` % `params` says why.
+
+    `template` is an English sentence marked for translation (`gettext_noop`), `code` picks
+    the hint `explain()` adds. The one class behind `BackofficeError` (services),
+    `UploadRefused` (uploads) and `FetchError` (URL sources), which differ in their default code.
+    """
+
+    default_code = "refused"
+
+    def __init__(self, template: str, params: dict[str, Any] | None = None, code: str | None = None) -> None:
+        super().__init__(template % (params or {}))
+        self.template = template
+        self.params = params or {}
+        self.code = code or self.default_code
+
+
 TYPE_LABELS = {
     "text": _("text"),
     "int": _("whole number"),

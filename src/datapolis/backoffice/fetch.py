@@ -29,6 +29,8 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from django.utils.translation import gettext_noop
 
+from datapolis.backoffice.errors import Refusal
+
 CHUNK = 1024 * 1024
 MAX_REDIRECTS = 5
 USER_AGENT = "Datapolis back office (data import)"
@@ -51,14 +53,10 @@ CONTENT_TYPE_EXTENSIONS = {
 }
 
 
-class FetchError(Exception):
+class FetchError(Refusal):
     """The URL could not be downloaded; `template` % `params` says why (translatable)."""
 
-    def __init__(self, template: str, params: dict | None = None, code: str = "fetch_failed"):
-        super().__init__(template % (params or {}))
-        self.template = template
-        self.params = params or {}
-        self.code = code
+    default_code = "fetch_failed"
 
 
 @dataclass

@@ -26,14 +26,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from datapolis.access import audit
+from datapolis.audit import events as audit
 from datapolis.backoffice import uploads
-from datapolis.backoffice.conf import setting
-from datapolis.backoffice.errors import error_dict
+from datapolis.backoffice.errors import Refusal, error_dict
 from datapolis.backoffice.fetch import FetchError, fetch, parse_networks
 from datapolis.backoffice.models import Upload, UploadState
 from datapolis.catalog import services as catalog
@@ -57,14 +57,8 @@ Action = audit.Action
 DATASET_ACTIONS = [value for value in Action.values if value.startswith("dataset_")] + [Action.VISIBILITY_CHANGED]
 
 
-class BackofficeError(Exception):
+class BackofficeError(Refusal):
     """Something the agent asked for cannot be done; `template` % `params` says why (translatable)."""
-
-    def __init__(self, template: str, params: dict | None = None, code: str = "refused"):
-        super().__init__(template % (params or {}))
-        self.template = template
-        self.params = params or {}
-        self.code = code
 
 
 @dataclass
@@ -81,7 +75,7 @@ def start_from_file(stored: uploads.StoredFile, *, user, portal, dataset: Datase
     """An Upload for a file the upload handler already stored; refused files are deleted."""
     try:
         uploads.check_name(stored.name)
-        uploads.check_size(stored.size, setting("DATAPOLIS_MAX_UPLOAD_BYTES"))
+        uploads.check_size(stored.size, settings.DATAPOLIS_MAX_UPLOAD_BYTES)
         uploads.check_format(uploads.uploads_folder() / stored.stored_name, stored.name)
     except uploads.UploadRefused:
         uploads.discard(stored.stored_name)
@@ -96,9 +90,9 @@ def start_from_url(url: str, *, user, portal, dataset: Dataset | None = None) ->
     fetched = fetch(
         url,
         destination,
-        max_bytes=setting("DATAPOLIS_MAX_UPLOAD_BYTES"),
-        timeout=float(setting("DATAPOLIS_FETCH_TIMEOUT")),
-        allowed_networks=parse_networks(setting("DATAPOLIS_FETCH_ALLOWED_NETWORKS")),
+        max_bytes=settings.DATAPOLIS_MAX_UPLOAD_BYTES,
+        timeout=float(settings.DATAPOLIS_FETCH_TIMEOUT),
+        allowed_networks=parse_networks(settings.DATAPOLIS_FETCH_ALLOWED_NETWORKS),
     )
     try:
         uploads.check_name(fetched.filename)
@@ -227,7 +221,7 @@ def _run_preview(upload: Upload, options: ReadOptions):
 
 def _preview_path(upload: Upload, options: ReadOptions) -> tuple[Path, bool]:
     """The file, or a sample of its first megabytes when it is a large delimited text file."""
-    limit = setting("DATAPOLIS_BACKOFFICE_PREVIEW_SAMPLE_BYTES")
+    limit = settings.DATAPOLIS_BACKOFFICE_PREVIEW_SAMPLE_BYTES
     if upload.size <= limit or detect_format(upload.path, options) not in TEXT_FORMATS_SAMPLED:
         return upload.path, False
     sample = upload.path.with_name(upload.stored_name + ".sample" + upload.path.suffix)
@@ -269,7 +263,7 @@ def _preview_dict(prepared, rows: list[dict[str, Any]], sampled: bool, upload: U
         "fields": [{"name": spec.name, "label": spec.label, "type": spec.type} for spec in prepared.fields],
         "rows": [[display_value(row.get(spec.name)) for spec in prepared.fields] for row in rows],
         "sampled": sampled,
-        "sample_bytes": setting("DATAPOLIS_BACKOFFICE_PREVIEW_SAMPLE_BYTES") if sampled else None,
+        "sample_bytes": settings.DATAPOLIS_BACKOFFICE_PREVIEW_SAMPLE_BYTES if sampled else None,
         "sheets": _sheets(upload),
     }
 
@@ -357,7 +351,7 @@ def import_upload(upload: Upload, *, publish: bool, user, request=None) -> Impor
     if upload.state in (UploadState.IMPORTING, UploadState.IMPORTED):
         raise BackofficeError(gettext_noop("This file has already been imported."), code="already_imported")
     dataset = upload.dataset or _create_dataset(upload)
-    if upload.size > setting("DATAPOLIS_BACKOFFICE_SYNC_MAX_BYTES"):
+    if upload.size > settings.DATAPOLIS_BACKOFFICE_SYNC_MAX_BYTES:
         job = Job.objects.create(
             kind="backoffice_import",
             dataset_id=dataset.dataset_id,
@@ -507,7 +501,7 @@ def abandon(upload: Upload) -> None:
 
 def purge_stale_uploads(now: dt.datetime | None = None) -> int:
     """Delete unfinished uploads (and their files) older than DATAPOLIS_BACKOFFICE_UPLOAD_DAYS."""
-    limit = (now or timezone.now()) - dt.timedelta(days=setting("DATAPOLIS_BACKOFFICE_UPLOAD_DAYS"))
+    limit = (now or timezone.now()) - dt.timedelta(days=settings.DATAPOLIS_BACKOFFICE_UPLOAD_DAYS)
     stale = list(Upload.objects.filter(created__lt=limit).exclude(state=UploadState.IMPORTING))
     for upload in stale:
         abandon(upload)
@@ -604,7 +598,7 @@ def versions(dataset: Dataset) -> list[Version]:
 
 
 def recent_events(dataset: Dataset, limit: int = 15):
-    from datapolis.access.models import AuditEvent
+    from datapolis.audit.models import AuditEvent
 
     return AuditEvent.objects.filter(target=dataset.dataset_id, action__in=DATASET_ACTIONS)[:limit]
 

@@ -18,6 +18,7 @@ from django.core.files.uploadhandler import FileUploadHandler, StopFutureHandler
 from django.utils.formats import number_format
 from django.utils.translation import gettext, gettext_noop
 
+from datapolis.backoffice.errors import Refusal
 from datapolis.ingest import IngestError, ReadOptions, detect_format
 
 # What the readers accept (docs/ingest.md); a bare .shp is refused: it needs its .dbf/.shx/.prj.
@@ -41,14 +42,8 @@ ACCEPTED_EXTENSIONS = (
 )
 
 
-class UploadRefused(Exception):
+class UploadRefused(Refusal):
     """A file the back office does not take; `template` % `params` says why (translatable)."""
-
-    def __init__(self, template: str, params: dict | None = None, code: str = "refused"):
-        super().__init__(template % (params or {}))
-        self.template = template
-        self.params = params or {}
-        self.code = code
 
 
 def uploads_folder() -> Path:

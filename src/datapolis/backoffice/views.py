@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -13,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
+from datapolis.access.policy import editable_datasets, may_create_dataset, required_organisations, session_principal
 from datapolis.backoffice import services, uploads
-from datapolis.backoffice.conf import setting
 from datapolis.backoffice.errors import explain
 from datapolis.backoffice.fetch import FetchError
 from datapolis.backoffice.forms import (
@@ -26,16 +27,7 @@ from datapolis.backoffice.forms import (
     metadata_initial,
 )
 from datapolis.backoffice.models import Upload, UploadState
-from datapolis.backoffice.permissions import (
-    backoffice_view,
-    editable_dataset,
-    editable_datasets,
-    forbidden,
-    may_create,
-    must_name_organisation,
-    organisations_of,
-    principal_of,
-)
+from datapolis.backoffice.permissions import backoffice_view, editable_dataset, forbidden
 from datapolis.catalog.models import Dataset
 from datapolis.ingest import IngestError
 from datapolis.jobs.models import Job, JobStatus
@@ -52,7 +44,7 @@ def _htmx(request) -> bool:
 
 @backoffice_view
 def dashboard(request):
-    principal = principal_of(request)
+    principal = session_principal(request)
     datasets = editable_datasets(principal, request.portal).order_by("-modified")
     query = request.GET.get("q", "").strip()
     if query:
@@ -66,7 +58,7 @@ def dashboard(request):
             "page": page,
             "query": query,
             "pending": pending.select_related("dataset", "job")[:20],
-            "may_create": may_create(principal, request.portal),
+            "may_create": may_create_dataset(principal, request.portal),
         },
     )
 
@@ -77,7 +69,7 @@ def dashboard(request):
 @csrf_exempt  # the upload handler must be set before the body is read; CSRF is checked just below
 @backoffice_view
 def new_dataset(request):
-    if not may_create(principal_of(request), request.portal):
+    if not may_create_dataset(session_principal(request), request.portal):
         return forbidden(request, _("You may manage some datasets, but not create new ones on this portal."))
     return _source_step(request, None)
 
@@ -90,7 +82,7 @@ def replace_data(request, dataset_id: str):
 
 def _source_step(request, dataset):
     if request.method == "POST":
-        request.upload_handlers = [uploads.DirectUploadHandler(request, setting("DATAPOLIS_MAX_UPLOAD_BYTES"))]
+        request.upload_handlers = [uploads.DirectUploadHandler(request, settings.DATAPOLIS_MAX_UPLOAD_BYTES)]
     return csrf_protect(_source_form)(request, dataset)
 
 
@@ -130,7 +122,7 @@ def _source_form_inner(request, dataset):
             "form": form,
             "dataset": dataset,
             "problem": problem,
-            "max_size": uploads.human_size(setting("DATAPOLIS_MAX_UPLOAD_BYTES")),
+            "max_size": uploads.human_size(settings.DATAPOLIS_MAX_UPLOAD_BYTES),
             "step": "source",
         },
         status=413 if problem and problem.code == "too_large" else 400 if problem else 200,
@@ -142,7 +134,7 @@ def _too_large_args():
 
     return (
         gettext_noop("The file is larger than the %(limit)s this instance accepts."),
-        {"limit": uploads.human_size(setting("DATAPOLIS_MAX_UPLOAD_BYTES"))},
+        {"limit": uploads.human_size(settings.DATAPOLIS_MAX_UPLOAD_BYTES)},
     )
 
 
@@ -165,7 +157,7 @@ def _upload(request, upload_id) -> Upload:
     upload = get_object_or_404(Upload.objects.select_related("dataset", "job"), pk=upload_id, created_by=request.user)
     if upload.dataset is not None:
         editable_dataset(request, upload.dataset.dataset_id)
-    elif not may_create(principal_of(request), request.portal):
+    elif not may_create_dataset(session_principal(request), request.portal):
         raise PermissionDenied("may not create datasets")
     return upload
 
@@ -270,8 +262,7 @@ def metadata(request, upload_id):
         return _wizard_redirect(upload)
     if upload.is_replacement:
         return redirect("backoffice:confirm", upload_id=upload.pk)
-    principal = principal_of(request)
-    organisations = organisations_of(principal) if must_name_organisation(principal, request.portal) else None
+    organisations = required_organisations(session_principal(request), request.portal)
     if request.method == "POST":
         form = MetadataForm(request.POST, new=True, organisations=organisations)
         if form.is_valid():
@@ -412,10 +403,7 @@ def dataset(request, dataset_id: str):
 @backoffice_view
 def dataset_metadata(request, dataset_id: str):
     dataset = editable_dataset(request, dataset_id)
-    principal = principal_of(request)
-    organisations = organisations_of(principal) if must_name_organisation(principal, request.portal) else None
-    if organisations is not None and _editor_through_dataset_role(principal, dataset):
-        organisations = None  # a publisher of this very dataset may name any organisation
+    organisations = required_organisations(session_principal(request), request.portal, dataset)
     if request.method == "POST":
         form = MetadataForm(request.POST, new=False, organisations=organisations)
         if form.is_valid():
@@ -426,14 +414,6 @@ def dataset_metadata(request, dataset_id: str):
     else:
         form = MetadataForm(initial=metadata_initial(dataset), new=False, organisations=organisations)
     return render(request, "backoffice/dataset_metadata.html", {"dataset": dataset, "form": form})
-
-
-def _editor_through_dataset_role(principal, dataset) -> bool:
-    return (
-        principal.is_admin
-        or dataset.pk in principal.published_dataset_ids
-        or (dataset.portal_id in principal.admin_portal_ids)
-    )
 
 
 @backoffice_view

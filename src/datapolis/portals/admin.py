@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from datapolis.access.admin import RowFilterForm
 from datapolis.portals.models import DatasetShare, Portal
+from datapolis.portals.row_filters import RowFilterForm
 
 
 class DatasetShareInline(admin.TabularInline):

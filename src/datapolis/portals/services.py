@@ -11,10 +11,10 @@ from django.db import IntegrityError, transaction
 from django.http.request import validate_host
 from django.utils.translation import gettext as _
 
-from datapolis.access import audit
-from datapolis.access.filters import validate_row_filter
+from datapolis.audit import events as audit
 from datapolis.catalog import metadata_cache
 from datapolis.portals.models import HOST_VALIDATOR, DatasetShare, Portal
+from datapolis.portals.row_filters import validate_row_filter
 
 # Served whatever the configuration: the machine itself (a health check, `datapolis serve` locally).
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")

@@ -9,8 +9,8 @@ from django.utils.translation import pgettext
 
 register = template.Library()
 
-# The RGAA status the law asks every page to show (décret 2019-768): "non compliant" until an
-# audit measures the rate of criteria met; set DATAPOLIS_ACCESSIBILITY_STATUS in settings after it.
+# The RGAA status the law asks every page to show (décret 2019-768): DATAPOLIS_ACCESSIBILITY_STATUS
+# (datapolis.settings), "non compliant" until an audit measures the rate of criteria met.
 ACCESSIBILITY_STATUSES = {
     "non_compliant": lambda: pgettext("RGAA compliance status", "non compliant"),
     "partially_compliant": lambda: pgettext("RGAA compliance status", "partially compliant"),
@@ -20,16 +20,16 @@ ACCESSIBILITY_STATUSES = {
 
 @register.simple_tag(takes_context=True)
 def may_use_backoffice(context: template.Context) -> bool:
-    """True for a signed-in agent who may publish (the back office's own rule)."""
+    """True for a signed-in agent who may publish (the access policy's rule)."""
     request: HttpRequest | None = context.get("request")
     if request is None or not request.user.is_authenticated:
         return False
-    from datapolis.backoffice.permissions import may_use_backoffice as allowed
-    from datapolis.backoffice.permissions import principal_of
+    from datapolis.access.policy import may_use_backoffice as allowed
+    from datapolis.access.policy import session_principal
 
     principal = getattr(request, "_datapolis_principal", None)  # the page's own, when it has read one
     if principal is None or principal.api_key_id is not None or principal.user_id != request.user.pk:
-        principal = principal_of(request)
+        principal = session_principal(request)
     return allowed(principal)
 
 
@@ -43,5 +43,5 @@ def theme_stylesheet(context: template.Context) -> str:
 
 @register.simple_tag
 def accessibility_status() -> str:
-    status = getattr(settings, "DATAPOLIS_ACCESSIBILITY_STATUS", "non_compliant")
+    status = settings.DATAPOLIS_ACCESSIBILITY_STATUS
     return ACCESSIBILITY_STATUSES.get(status, ACCESSIBILITY_STATUSES["non_compliant"])()

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from datapolis.access.models import AuditEvent
+from datapolis.audit.models import AuditEvent
 
 CSV_COLUMNS = ("at", "actor", "action", "target", "ip", "user_agent", "details")
 

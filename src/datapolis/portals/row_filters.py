@@ -1,12 +1,15 @@
-"""Row filters of grants and shares: ODSQL where conditions, checked when they are saved.
+"""Row filters of shares and grants: ODSQL where conditions, checked when they are saved.
 
 A filter is checked by the ODSQL checker against the dataset's fields, with types, the
-way the query layer will check it as a restriction, so a typo is refused when the grant
-is made rather than failing (or matching nothing) on every later query.
+way the query layer will check it as a restriction, so a typo is refused when the share
+or grant is made rather than failing (or matching nothing) on every later query.
+
+Here, below `access`, so that shares (portals) and grants (access) use the one check.
 """
 
 from __future__ import annotations
 
+from django import forms
 from django.utils.translation import gettext as _
 
 from datapolis.odsql import ODSQLError, QuerySpec, check_query
@@ -34,3 +37,17 @@ def validate_row_filter(text: str | None, dataset) -> str:
     except ODSQLError as error:
         raise InvalidRowFilter(_("Invalid row filter: %(error)s") % {"error": error.message}) from None
     return text
+
+
+class RowFilterForm(forms.ModelForm):
+    """Refuses a row filter the ODSQL checker rejects for the chosen dataset (admin forms of shares and grants)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        dataset = cleaned.get("dataset") or getattr(self.instance, "dataset", None)
+        if dataset is not None:
+            try:
+                cleaned["row_filter"] = validate_row_filter(cleaned.get("row_filter"), dataset)
+            except InvalidRowFilter as error:
+                self.add_error("row_filter", str(error))
+        return cleaned

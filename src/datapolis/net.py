@@ -11,7 +11,7 @@ def client_ip(request) -> str | None:
     Only addresses added by our own proxies are trusted: a client can put anything at
     the start of X-Forwarded-For.
     """
-    proxies = getattr(settings, "DATAPOLIS_PROXY_COUNT", 0)
+    proxies = settings.DATAPOLIS_PROXY_COUNT
     if proxies:
         hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
         if len(hops) >= proxies:

@@ -1,7 +1,8 @@
 """The audit log: sign-ins, failed sign-ins, grants, publications, keys... who, what, when, from where.
 
 Call `record(actor, action, target, request=None, **details)` after the fact. `actor` is
-a user, a Principal, a name (e.g. "cli:alice") or None. Never pass secrets in details.
+a user, an object with an `audit_actor()` method answering (user or None, name) such as
+access's Principal, a name (e.g. "cli:alice") or None. Never pass secrets in details.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from datapolis.access.models import AuditEvent
-from datapolis.access.net import client_ip
+from datapolis.audit.models import AuditEvent
+from datapolis.net import client_ip
 
 
 class Action(models.TextChoices):
@@ -56,15 +57,13 @@ def record(actor: Any, action: str, target: Any = "", request=None, **details: A
     )
 
 
-def _actor(actor: Any):
-    from datapolis.access.policy import Principal
-
+def _actor(actor: Any) -> tuple[Any, str]:
     if actor is None:
         return None, ""
     if isinstance(actor, str):
         return None, actor
-    if isinstance(actor, Principal):
-        return actor.user, actor.username
+    if hasattr(actor, "audit_actor"):
+        return actor.audit_actor()
     if getattr(actor, "is_authenticated", False):
         return actor, actor.get_username()
     return None, ""
