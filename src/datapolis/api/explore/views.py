@@ -8,31 +8,33 @@ from typing import Any
 
 import duckdb
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from ninja import NinjaAPI, Path, Query, Swagger
 from ninja.errors import ValidationError
 
+from datapolis.access.policy import principal_from_request
+from datapolis.access.querying import open_dataset
 from datapolis.access.ratelimit import check_rate_limit
 from datapolis.api.explore import catalog as catalog_service
 from datapolis.api.explore import catalog_exports, links
 from datapolis.api.explore import openapi_docs as docs
-from datapolis.api.explore.datasets import open_dataset, principal
-from datapolis.api.explore.errors import ApiError, NotFound, error_response, json_response
-from datapolis.api.explore.exports import export_records
-from datapolis.api.explore.facets import Facet, FacetRequest, compute_facets, default_facets, parse_facet
+from datapolis.api.explore.errors import error_response, json_response
 from datapolis.api.explore.params import (
     DatasetParams,
     ExportParams,
     FacetParams,
     RecordParams,
     RecordsParams,
-    query_spec,
 )
-from datapolis.api.explore.records import query_records, record_by_id, run_rows
 from datapolis.catalog.storage import recover_engine
 from datapolis.engine.failures import is_data_error
 from datapolis.net import client_ip
 from datapolis.odsql import ODSQLError
+from datapolis.queries.errors import NotFound, QueryError
+from datapolis.queries.exports import export_records
+from datapolis.queries.facets import Facet, default_facets, parse_facet
+from datapolis.queries.facets import dataset_facets as facets_of_dataset
+from datapolis.queries.records import query_records, record_by_id
 
 logger = logging.getLogger(__name__)
 
@@ -58,8 +60,8 @@ api = NinjaAPI(
 )
 
 
-@api.exception_handler(ApiError)
-def _api_error(request: HttpRequest, error: ApiError) -> HttpResponse:
+@api.exception_handler(QueryError)
+def _api_error(request: HttpRequest, error: QueryError) -> HttpResponse:
     return error_response(error)
 
 
@@ -78,14 +80,14 @@ def _engine_error(request: HttpRequest, error: duckdb.Error) -> HttpResponse:
     if isinstance(error, duckdb.InterruptException):  # the request's deadline (catalog.middleware)
         seconds = settings.DATAPOLIS_QUERY_TIMEOUT
         message = f"The query took more than {seconds:g} seconds and was stopped: narrow it with a filter, or export."
-        return error_response(ApiError(message, error_code="QueryTimeout"))
+        return error_response(QueryError(message, error_code="QueryTimeout"))
     if is_data_error(error):
         message = "ODSQL query cannot be evaluated on this dataset's values (a value out of range or not converting)."
-        return error_response(ApiError(message, error_code="ODSQLError"))
+        return error_response(QueryError(message, error_code="ODSQLError"))
     logger.error("engine error on %s", request.get_full_path(), exc_info=error)
     recover_engine(error)
     message = "The query could not be answered because of an internal error. It has been logged; please retry."
-    return error_response(ApiError(message, error_code="InternalServerError", status=500))
+    return error_response(QueryError(message, error_code="InternalServerError", status=500))
 
 
 @api.exception_handler(ValidationError)
@@ -94,7 +96,7 @@ def _invalid_parameter(request: HttpRequest, error: ValidationError) -> HttpResp
     name = str(first.get("loc", ("", "?"))[-1])
     value = request.GET.get(name, "")
     return error_response(
-        ApiError(f"Invalid value for {name} API parameter: {value!r} ({first.get('msg', 'invalid')}).")
+        QueryError(f"Invalid value for {name} API parameter: {value!r} ({first.get('msg', 'invalid')}).")
     )
 
 
@@ -131,7 +133,7 @@ def _guarded(view: Callable) -> Callable:
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        refused = check_rate_limit(principal(request), client_ip(request))
+        refused = check_rate_limit(principal_from_request(request), client_ip(request))
         if refused is not None:
             return refused
         return view(request, *args, **kwargs)
@@ -209,7 +211,7 @@ def catalog_facets(request: HttpRequest, params: Query[FacetParams]) -> HttpResp
 def dataset(request: HttpRequest, dataset_id: DatasetId, params: Query[DatasetParams]) -> HttpResponse:
     access = open_dataset(request, dataset_id, data=False)
     if params.select:
-        body = catalog_service.select_metadata(request, access.view, params.select)
+        body = catalog_service.select_metadata(access.view, params.select)
     else:
         body = catalog_service.dataset_object(access.view)
     if params.include_links:
@@ -256,7 +258,7 @@ def catalog_export(
 )
 def records(request: HttpRequest, dataset_id: DatasetId, params: Query[RecordsParams]) -> HttpResponse:
     access = open_dataset(request, dataset_id)
-    total, results = query_records(access, params, with_ids=params.include_links)
+    total, results = query_records(access.target, params, with_ids=params.include_links)
     body: dict[str, Any] = {"total_count": total, "results": results}
     if params.include_links:
         links.add_record_links(request, dataset_id, results)
@@ -276,7 +278,9 @@ def record(
     request: HttpRequest, dataset_id: DatasetId, record_id: RecordId, params: Query[RecordParams]
 ) -> HttpResponse:
     access = open_dataset(request, dataset_id)
-    return json_response(record_by_id(access, record_id, params))
+    return json_response(
+        record_by_id(access.target, record_id, select=params.select, timezone=params.timezone, lang=params.lang)
+    )
 
 
 @route(
@@ -289,12 +293,10 @@ def record(
 )
 def dataset_facets(request: HttpRequest, dataset_id: DatasetId, params: Query[FacetParams]) -> HttpResponse:
     access = open_dataset(request, dataset_id)
-    facets = _requested_facets(params) or default_facets(access.fields, access.visible_fields)
+    facets = _requested_facets(params) or default_facets(access.fields, access.target.visible_fields)
     if not access.has_data:
         return json_response({"_links": [], "facets": [{"name": facet.name, "facets": []} for facet in facets]})
-    spec = query_spec(params, restrictions=access.row_filters, visible_fields=access.visible_fields)
-    facet_request = FacetRequest(spec, access.fields, access.relation(), run_rows)
-    return json_response({"_links": [], "facets": compute_facets(facet_request, facets)})
+    return json_response({"_links": [], "facets": facets_of_dataset(access.target, params, facets)})
 
 
 @route(
@@ -361,4 +363,10 @@ def dataset_export(
     request: HttpRequest, dataset_id: DatasetId, format: DatasetFormat, params: Query[ExportParams]
 ) -> HttpResponse:
     access = open_dataset(request, dataset_id)
-    return export_records(request, access, format, params)
+    # Linked-data exports name each field by the dataset's fields URL followed by its name.
+    dataset_id = access.dataset.dataset_id
+    vocabulary = request.build_absolute_uri(f"/api/explore/v2.1/catalog/datasets/{dataset_id}/fields#")
+    stream = export_records(access.target, format, params, vocabulary_uri=vocabulary)
+    response = StreamingHttpResponse(stream, content_type=stream.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{dataset_id}{stream.filename_suffix}"'
+    return response
