@@ -24,7 +24,7 @@ from datapolis.backoffice.uploads import StoredFile, new_stored_name, uploads_fo
 from datapolis.catalog import services as catalog
 from datapolis.catalog.models import Dataset
 from datapolis.catalog.storage import use_store
-from datapolis.jobs import supervision
+from datapolis.jobs import lifecycle, supervision
 from datapolis.jobs.models import Job, JobStatus
 from datapolis.portals.services import default_portal
 from tests.backoffice.conftest import french_csv
@@ -125,7 +125,7 @@ def test_sigterm_interrupts_the_import_cleanly(instance, agent, tmp_path: Path) 
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED
     assert job.error["code"] == "interrupted"
-    assert job.error["template"] == supervision.STOPPED
+    assert job.error["template"] == lifecycle.STOPPED
     assert_first_version_still_served(instance)
     assert_job_page_says_interrupted(agent, job)
 
@@ -153,6 +153,6 @@ def test_after_sigkill_the_next_worker_fails_the_abandoned_job(instance, agent, 
 
     assert done.status == JobStatus.FAILED
     assert done.error["code"] == "interrupted"
-    assert done.error["template"] == supervision.LOST
+    assert done.error["template"] == lifecycle.LOST
     assert_first_version_still_served(instance)
     assert_job_page_says_interrupted(agent, done)

@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 from huey.storage import SqliteStorage
 
-from datapolis.jobs import supervision
+from datapolis.jobs import lifecycle, supervision
 from datapolis.jobs.models import Job, JobStatus
 
 
@@ -30,7 +30,7 @@ def dead_pid() -> int:
     return process.pid
 
 
-def running_job(*, pid: int, host: str = supervision.HOST, silent_for: float = 0) -> Job:
+def running_job(*, pid: int, host: str = lifecycle.HOST, silent_for: float = 0) -> Job:
     beat = timezone.now() - dt.timedelta(seconds=silent_for)
     return Job.objects.create(
         kind="import",
@@ -46,11 +46,11 @@ def running_job(*, pid: int, host: str = supervision.HOST, silent_for: float = 0
 def test_a_job_queued_twice_is_claimed_once(db) -> None:
     job = Job.objects.create(kind="import", dataset_id="x")
 
-    first = supervision.claim(job.pk)
+    first = lifecycle.claim(job.pk)
 
     assert first is not None and first.status == JobStatus.RUNNING
-    assert (first.worker_host, first.worker_pid) == (supervision.HOST, os.getpid())
-    assert supervision.claim(job.pk) is None
+    assert (first.worker_host, first.worker_pid) == (lifecycle.HOST, os.getpid())
+    assert lifecycle.claim(job.pk) is None
 
 
 def test_recovery_fails_the_jobs_whose_process_is_gone_or_silent(db, queue) -> None:
@@ -65,7 +65,7 @@ def test_recovery_fails_the_jobs_whose_process_is_gone_or_silent(db, queue) -> N
     for job in (gone, silent_elsewhere):
         job.refresh_from_db()
         assert job.status == JobStatus.FAILED and job.finished is not None
-        assert job.error == {"code": "interrupted", "template": supervision.LOST, "params": {}}
+        assert job.error == {"code": "interrupted", "template": lifecycle.LOST, "params": {}}
     for job in (alive, working_elsewhere):
         job.refresh_from_db()
         assert job.status == JobStatus.RUNNING
@@ -74,17 +74,15 @@ def test_recovery_fails_the_jobs_whose_process_is_gone_or_silent(db, queue) -> N
 def test_recovery_queues_again_a_queued_job_the_queue_lost(db, queue) -> None:
     old = timezone.now() - dt.timedelta(minutes=5)
     lost = Job.objects.create(kind="backoffice_import", dataset_id="x", created=old, parameters={"upload": "u"})
-    still_queued = Job.objects.create(kind="import", dataset_id="y", created=old)
-    from datapolis.jobs.tasks import run_import
-
-    run_import(still_queued.pk)
-    just_created = Job.objects.create(kind="import", dataset_id="z")  # its task may not be queued yet
+    still_queued = Job.objects.create(kind="backoffice_import", dataset_id="y", created=old)
+    lifecycle.enqueue(still_queued)
+    just_created = Job.objects.create(kind="backoffice_import", dataset_id="z")  # its task may not be queued yet
 
     recovered = supervision.recover_abandoned_jobs()
 
     assert recovered["requeued"] == [lost.pk]
     assert sorted((task.name, task.args[0]) for task in queue.pending()) == sorted(
-        [("run_upload_import", lost.pk), ("run_import", still_queued.pk)]
+        [("run_upload_import", lost.pk), ("run_upload_import", still_queued.pk)]
     )
     assert just_created.pk not in [task.args[0] for task in queue.pending()]
 
@@ -102,7 +100,7 @@ def test_an_interrupted_back_office_import_lets_the_agent_try_again(db, django_u
     job.kind, job.dataset_id, job.parameters = "backoffice_import", "nouveau", {"upload": str(upload.pk)}
     job.save()
 
-    supervision.mark_failed(job, supervision.LOST)
+    lifecycle.mark_failed(job, lifecycle.LOST)
 
     upload.refresh_from_db()
     assert upload.state == UploadState.FAILED

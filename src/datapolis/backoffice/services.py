@@ -1,19 +1,16 @@
-"""What the back office does, composed from the catalog services, the access policy and the audit log.
+"""What the back office does, composed from the catalog services and the jobs app.
 
 A publication goes: `start_from_file` / `start_from_url` (an `Upload`) → `read_preview`
 (first rows, inferred types, detected encoding and delimiter; options can be changed)
 → `save_fields` (labels, types, descriptions, units, flags; forced types are checked)
 → `save_metadata` (new datasets) → `import_upload` (draft or publish). Small files are
-imported in the request; large ones by the worker (`tasks.run_upload_import`), the
-agent watching a status page. Either way `perform_import` does the work, and a failure
-changes nothing that was published.
+imported in the request; large ones by a job of kind `IMPORT_JOB` (`run_import_job`,
+registered with the jobs app by `tasks`), the agent watching a status page. Either way
+`perform_import` does the work, and a failure changes nothing that was published.
 
 Managing a dataset: `publish`, `unpublish`, `roll_back`, `change_metadata`,
-`change_fields`, `delete`. Every change is recorded in the audit log: the catalog
-services record publications, drafts, unpublications, rollbacks, metadata changes and
-deletions for whoever acts (the agent and their request are passed on); this module adds
-what only it knows — a dataset created or its data replaced from a file or URL, a
-visibility change, column descriptions edited.
+`change_fields`, `delete`. Every change to a dataset is made, and recorded in the audit
+log, by `datapolis.catalog.services`, with the agent and their request passed on.
 """
 
 from __future__ import annotations
@@ -27,15 +24,14 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from datapolis.audit import events as audit
 from datapolis.backoffice import uploads
 from datapolis.backoffice.errors import Refusal, error_dict
 from datapolis.backoffice.fetch import FetchError, fetch, parse_networks
 from datapolis.backoffice.models import Upload, UploadState
+from datapolis.catalog import events
 from datapolis.catalog import services as catalog
 from datapolis.catalog.explore import LICENSE_URLS
 from datapolis.catalog.models import Dataset, Status
@@ -43,7 +39,8 @@ from datapolis.catalog.storage import get_store
 from datapolis.engine import Version
 from datapolis.ingest import IngestError, ReadOptions, detect_format
 from datapolis.ingest.isolation import preview as isolated_preview
-from datapolis.jobs.models import Job, JobStatus
+from datapolis.jobs import lifecycle as jobs
+from datapolis.jobs.models import Job
 
 logger = logging.getLogger(__name__)
 
@@ -51,10 +48,7 @@ PREVIEW_ROWS = 20
 READ_OPTION_NAMES = ("format", "encoding", "delimiter", "sheet", "json_path", "epsg")
 FIELD_EDIT_NAMES = ("label", "description", "unit", "facet", "sortable")
 TEXT_FORMATS_SAMPLED = {"csv"}
-
-
-Action = audit.Action
-DATASET_ACTIONS = [value for value in Action.values if value.startswith("dataset_")] + [Action.VISIBILITY_CHANGED]
+IMPORT_JOB = "backoffice_import"  # the kind of job that imports a large upload
 
 
 class BackofficeError(Refusal):
@@ -175,7 +169,7 @@ def read_preview(upload: Upload, options: dict[str, Any] | None = None) -> Uploa
         derived &= {prepared.fields[-1].name}
     previous = upload.fields_by_name
     if not previous and upload.dataset is not None:
-        previous = {field.name: _field_edits(field) for field in upload.dataset.fields.all()}
+        previous = {field.name: catalog.editable_values(field) for field in upload.dataset.fields.all()}
     fields = []
     for spec in prepared.fields:
         known = previous.get(spec.name, {})
@@ -196,17 +190,6 @@ def read_preview(upload: Upload, options: dict[str, Any] | None = None) -> Uploa
     upload.preview = _preview_dict(prepared, rows, sampled, upload)
     upload.save(update_fields=["options", "preview", "fields"])
     return upload
-
-
-def _field_edits(field) -> dict[str, Any]:
-    return {
-        "label": field.label,
-        "type": field.type,
-        "description": field.description,
-        "unit": field.unit,
-        "facet": field.facet,
-        "sortable": field.sortable,
-    }
 
 
 def _run_preview(upload: Upload, options: ReadOptions):
@@ -334,15 +317,6 @@ def metadata_for_catalog(data: dict[str, Any]) -> dict[str, Any]:
     return metadata
 
 
-def _apply_catalog_metadata(dataset: Dataset, metadata: dict[str, Any], *, user=None, request=None) -> None:
-    """catalog.update_metadata, but clearing the dates the agent cleared (it skips None values)."""
-    with transaction.atomic():
-        for key in ("temporal_start", "temporal_end"):
-            if key in metadata and metadata[key] is None:
-                setattr(dataset, key, None)
-        catalog.update_metadata(dataset, metadata, actor=user, request=request)
-
-
 # Import ----------------------------------------------------------------------------
 
 
@@ -352,17 +326,15 @@ def import_upload(upload: Upload, *, publish: bool, user, request=None) -> Impor
         raise BackofficeError(gettext_noop("This file has already been imported."), code="already_imported")
     dataset = upload.dataset or _create_dataset(upload)
     if upload.size > settings.DATAPOLIS_BACKOFFICE_SYNC_MAX_BYTES:
-        job = Job.objects.create(
-            kind="backoffice_import",
-            dataset_id=dataset.dataset_id,
-            created_by=user,
+        job = jobs.create(
+            IMPORT_JOB,
+            dataset.dataset_id,
+            user=user,
             parameters={"upload": str(upload.pk), "publish": publish, "size": upload.size},
         )
         upload.job, upload.state = job, UploadState.IMPORTING
         upload.save(update_fields=["job", "state"])
-        from datapolis.backoffice.tasks import run_upload_import
-
-        run_upload_import(job.pk)
+        jobs.enqueue(job)
         job.refresh_from_db()
         return ImportOutcome(dataset=dataset, job=job)
     version = perform_import(upload, dataset, publish=publish, user=user, request=request)
@@ -380,38 +352,35 @@ def _create_dataset(upload: Upload) -> Dataset:
     if not dataset_id:
         raise BackofficeError(gettext_noop("Describe the dataset before importing it."), code="no_metadata")
     try:
-        with transaction.atomic():
-            dataset = Dataset.objects.create(
-                dataset_id=dataset_id,
-                title=metadata.get("title") or dataset_id,
-                publisher=metadata.get("publisher") or "",
-                producer=metadata.get("producer") or "",
-                portal=upload.portal,
-                status=Status.DRAFT,
-            )
-    except IntegrityError as error:
+        return catalog.create_draft(
+            dataset_id,
+            title=metadata.get("title") or dataset_id,
+            publisher=metadata.get("publisher") or "",
+            producer=metadata.get("producer") or "",
+            portal=upload.portal,
+        )
+    except catalog.DatasetIdTaken as error:
         raise BackofficeError(
             gettext_noop("The identifier %(dataset_id)s is already taken: choose another one."),
             {"dataset_id": dataset_id},
             code="taken",
         ) from error
-    return dataset
 
 
 def perform_import(upload: Upload, dataset: Dataset, *, publish: bool, user, request=None) -> Version:
-    """Read the file into a new version of `dataset` and apply the agent's choices.
+    """Read the file into a new version of `dataset`, with the agent's choices.
 
     On failure nothing published changes: the store keeps its current version, and a
     dataset this upload created (still without data) is removed again.
     """
     created = not upload.is_replacement
-    metadata = metadata_for_catalog(upload.metadata) if created else None
     try:
-        result = catalog.import_file(
+        result = catalog.replace_data(
+            dataset,
             upload.path,
-            dataset.dataset_id,
             options=read_options(upload),
-            metadata=metadata,
+            metadata=metadata_for_catalog(upload.metadata) if created else None,
+            field_edits=upload.fields,
             publish=publish,
             actor=user,
             request=request,
@@ -421,63 +390,41 @@ def perform_import(upload: Upload, dataset: Dataset, *, publish: bool, user, req
         upload.state = UploadState.FAILED
         upload.save(update_fields=["state"])
         if created:
-            Dataset.objects.filter(pk=dataset.pk, current_version__isnull=True).delete()
+            catalog.discard_empty_draft(dataset.dataset_id)
         if not isinstance(error, IngestError):
             logger.exception("import of upload %s into %s failed", upload.pk, dataset.dataset_id)
         raise
-    dataset = result.dataset
-    _apply_field_edits(dataset, upload.fields)
-    details = {
-        "version": result.version.number,
-        "records": result.version.row_count,
-        "file": upload.original_name,
-        **({"url": upload.source_url} if upload.source_url else {}),
-    }
-    audit.record(
-        user, Action.DATASET_CREATED if created else Action.DATA_REPLACED, dataset.dataset_id, request, **details
-    )
     upload.state = UploadState.IMPORTED
     upload.save(update_fields=["state"])
     discard_files(upload)
     return result.version
 
 
-def _apply_field_edits(dataset: Dataset, edits: list[dict[str, Any]]) -> None:
-    by_name = {edit["name"]: edit for edit in edits}
-    for field in dataset.fields.all():
-        edit = by_name.get(field.name)
-        if edit is None:
-            continue
-        field.label = (edit.get("label") or "").strip() or field.label
-        field.description = edit.get("description") or ""
-        field.unit = edit.get("unit") or ""
-        field.facet = bool(edit.get("facet"))
-        field.sortable = bool(edit.get("sortable"))
-        field.save(update_fields=["label", "description", "unit", "facet", "sortable"])
-
-
-def run_import_job(job_id: int) -> None:
-    """The worker's side of `import_upload` for large files."""
-    job = Job.objects.get(pk=job_id)
+def run_import_job(job: Job) -> dict[str, Any]:
+    """An import job's work (kind IMPORT_JOB, registered by `tasks`): the worker's side of `import_upload`."""
     upload = Upload.objects.select_related("dataset", "created_by").get(pk=job.parameters["upload"])
     dataset = upload.dataset or Dataset.objects.get(dataset_id=job.dataset_id)
-    job.status, job.started = JobStatus.RUNNING, timezone.now()
-    job.save(update_fields=["status", "started"])
-    try:
-        version = perform_import(upload, dataset, publish=job.parameters.get("publish", False), user=upload.created_by)
-    except IngestError as error:
-        _finish(job, JobStatus.FAILED, error=error_dict(error))
-    except Exception as error:
-        _finish(job, JobStatus.FAILED, error={"code": "internal_error", "message": str(error)})
-        raise
-    else:
-        _finish(job, JobStatus.SUCCEEDED, result={"version": version.number, "records_count": version.row_count})
+    version = perform_import(upload, dataset, publish=job.parameters.get("publish", False), user=upload.created_by)
+    return {"version": version.number, "records_count": version.row_count}
 
 
-def _finish(job: Job, status: str, *, result: dict | None = None, error: dict | None = None) -> None:
-    job.status, job.finished = status, timezone.now()
-    job.result, job.error = result or {}, error or {}
-    job.save(update_fields=["status", "finished", "result", "error"])
+def import_job_error(error: Exception) -> dict[str, Any]:
+    """What an import job that failed stores of its error."""
+    if isinstance(error, IngestError):
+        return error_dict(error)
+    return {"code": "internal_error", "message": str(error)}
+
+
+def release_upload(job: Job) -> None:
+    """An import job failed from outside: the agent may try again, and a dataset it created without data goes."""
+    upload = Upload.objects.filter(pk=job.parameters.get("upload")).first()
+    if upload is None:
+        return
+    if upload.state == UploadState.IMPORTING:
+        upload.state = UploadState.FAILED
+        upload.save(update_fields=["state"])
+    if not upload.is_replacement:
+        catalog.discard_empty_draft(job.dataset_id)
 
 
 def retry(upload: Upload) -> Upload:
@@ -541,18 +488,8 @@ def change_metadata(dataset: Dataset, data: dict[str, Any], *, user, request=Non
     changed = sorted(key for key, value in metadata.items() if _comparable(value) != before.get(key))
     if not changed:
         return []
-    old_visibility = dataset.visibility
-    _apply_catalog_metadata(dataset, {key: metadata[key] for key in changed}, user=user, request=request)
+    catalog.update_metadata(dataset, {key: metadata[key] for key in changed}, actor=user, request=request)
     dataset.refresh_from_db()
-    if old_visibility != dataset.visibility:
-        audit.record(
-            user,
-            Action.VISIBILITY_CHANGED,
-            dataset.dataset_id,
-            request,
-            before=old_visibility,
-            after=dataset.visibility,
-        )
     return changed
 
 
@@ -568,16 +505,8 @@ def _metadata_snapshot(dataset: Dataset) -> dict[str, Any]:
 
 
 def change_fields(dataset: Dataset, edits: list[dict[str, Any]], *, user, request=None) -> list[str]:
-    """Apply column descriptions; returns (and audits, as a metadata change) the names of the columns changed."""
-    before = {field.name: _field_edits(field) for field in dataset.fields.all()}
-    _apply_field_edits(dataset, edits)
-    after = {field.name: _field_edits(field) for field in dataset.fields.all()}
-    changed = [name for name in after if before.get(name) != after[name]]
-    if changed:
-        dataset.touch_metadata()
-        dataset.save(update_fields=["metadata_modified", "modified"])
-        audit.record(user, Action.DATASET_METADATA_CHANGED, dataset.dataset_id, request, columns=changed)
-    return changed
+    """Apply column descriptions; returns the names of the columns changed."""
+    return catalog.change_fields(dataset, edits, actor=user, request=request)
 
 
 def delete(dataset: Dataset, *, user, request=None) -> None:
@@ -598,9 +527,7 @@ def versions(dataset: Dataset) -> list[Version]:
 
 
 def recent_events(dataset: Dataset, limit: int = 15):
-    from datapolis.audit.models import AuditEvent
-
-    return AuditEvent.objects.filter(target=dataset.dataset_id, action__in=DATASET_ACTIONS)[:limit]
+    return events.dataset_history(dataset.dataset_id, limit)
 
 
 def fetch_error_explanation(error: FetchError | uploads.UploadRefused | BackofficeError) -> dict[str, Any]:

@@ -1,9 +1,10 @@
-"""What can be done to the catalog: import data, edit metadata, publish, roll back.
+"""Every change to a dataset: create, import data, edit metadata and fields, publish, roll back, delete.
 
-Views, the CLI and jobs call these functions; they keep the catalog (Django models)
-and the store (versioned data) in step. The store is written first: when it fails,
-nothing changed; when the catalog update fails after it, `sync_dataset` restores the
-mirror from the store, which is the source of truth for versions.
+Views, the CLI, the API and jobs call these functions; they keep the catalog (Django
+models) and the store (versioned data) in step, and record each change in the audit log
+(`events.dataset_event`). The store is written first: when it fails, nothing changed;
+when the catalog update fails after it, `sync_dataset` restores the mirror from the
+store, which is the source of truth for versions.
 """
 
 from __future__ import annotations
@@ -11,17 +12,18 @@ from __future__ import annotations
 import datetime
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import duckdb
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from datapolis.catalog import signals
+from datapolis.catalog import events
 from datapolis.catalog.models import DATASET_ID_VALIDATOR, Dataset, Field, Status, Theme, Visibility
 from datapolis.catalog.storage import get_store
 from datapolis.engine import Prepared, Version
@@ -48,6 +50,15 @@ METADATA_FIELDS = (
     "temporal_end",
     "language",
 )
+
+
+# Dates a metadata edit may clear (None); an import's metadata skips None values (not given).
+CLEARABLE_DATES = ("temporal_start", "temporal_end")
+FIELD_EDITS = ("label", "type", "description", "unit", "facet", "sortable")
+
+
+class DatasetIdTaken(ValueError):
+    """Another dataset already has this identifier."""
 
 
 @dataclass
@@ -82,13 +93,15 @@ def import_file(
     actor: Any = None,
     request: Any = None,
     source_url: str | None = None,
+    field_edits: Sequence[dict[str, Any]] = (),
 ) -> ImportResult:
     """Read a file into a new version of `dataset_id`, creating the dataset if needed.
 
     Raises IngestError for bad input; the dataset and its served version are then unchanged.
     `actor` and `request` say who did it, for the audit log (`author` names them in the
     version history; it defaults to the actor's name). `source_url` is where the file
-    was fetched from, if it was.
+    was fetched from, if it was. `field_edits` (see `apply_field_edits`) are saved with
+    the version, in the same transaction.
     """
     author = author or actor_name(actor)
     validate_dataset_id(dataset_id)
@@ -119,11 +132,72 @@ def import_file(
         if metadata:
             _apply_metadata(dataset, metadata)
         _mirror_version(dataset, version)
+        apply_field_edits(dataset, field_edits)
         dataset.save()
     forget_unrecorded_versions(dataset)
-    action = signals.PUBLISHED if dataset.status == Status.PUBLISHED else signals.DRAFT_SAVED
+    action = events.PUBLISHED if dataset.status == Status.PUBLISHED else events.DRAFT_SAVED
     _announce(dataset, action, actor or author, request, version=version.number, created=created)
     return ImportResult(dataset=dataset, version=version, seconds=seconds, created=created)
+
+
+def replace_data(
+    dataset: Dataset,
+    path: Path,
+    *,
+    options: ReadOptions,
+    metadata: dict[str, Any] | None = None,
+    field_edits: Sequence[dict[str, Any]] = (),
+    publish: bool,
+    actor: Any = None,
+    request: Any = None,
+    source_url: str | None = None,
+) -> ImportResult:
+    """An agent's file as the new version of a dataset the catalog has: its first data, or new data.
+
+    As `import_file`, and recorded as `dataset_created` (the first data of a draft from
+    `create_draft`) or `dataset_data_replaced`, with the file (and URL) it came from.
+    """
+    first_data = dataset.current_version is None
+    result = import_file(
+        path,
+        dataset.dataset_id,
+        options=options,
+        metadata=metadata,
+        publish=publish,
+        actor=actor,
+        request=request,
+        source_url=source_url,
+        field_edits=field_edits,
+    )
+    version = result.version
+    filename = options.original_name or Path(path).name
+    details = {"version": version.number, "records": version.row_count, "file": filename}
+    if source_url:
+        details["url"] = source_url
+    action = events.CREATED if first_data else events.DATA_REPLACED
+    events.dataset_event(dataset.dataset_id, action, actor, request, **details)
+    return result
+
+
+def create_draft(dataset_id: str, *, title: str = "", publisher: str = "", producer: str = "", portal=None) -> Dataset:
+    """A new dataset without data, as a draft: it reserves the identifier until its first import (`replace_data`)."""
+    try:
+        with transaction.atomic():
+            return Dataset.objects.create(
+                dataset_id=dataset_id,
+                title=title or dataset_id,
+                publisher=publisher,
+                producer=producer,
+                portal=portal,
+                status=Status.DRAFT,
+            )
+    except IntegrityError as error:
+        raise DatasetIdTaken(dataset_id) from error
+
+
+def discard_empty_draft(dataset_id: str) -> None:
+    """Remove a dataset that never got data (its first import failed): nothing of it was ever recorded."""
+    Dataset.objects.filter(dataset_id=dataset_id, current_version__isnull=True).delete()
 
 
 def read_limits() -> ReadLimits:
@@ -141,9 +215,7 @@ def actor_name(actor: Any) -> str | None:
 
 
 def _announce(dataset: Dataset, action: str, actor: Any, request: Any, **details: Any) -> None:
-    signals.dataset_event.send(
-        sender=Dataset, dataset_id=dataset.dataset_id, action=action, actor=actor, request=request, details=details
-    )
+    events.dataset_event(dataset.dataset_id, action, actor, request, **details)
 
 
 def _with_catalog_annotations(read, dataset: Dataset | None):
@@ -213,11 +285,56 @@ def sync_dataset(dataset: Dataset) -> Dataset:
 
 
 def update_metadata(dataset: Dataset, changes: dict[str, Any], *, actor: Any = None, request: Any = None) -> Dataset:
+    """Apply `changes` (None clears a date of CLEARABLE_DATES); a new visibility is recorded as such too."""
+    old_visibility = str(dataset.visibility)
     with transaction.atomic():
+        for name in CLEARABLE_DATES:
+            if name in changes and changes[name] is None:
+                setattr(dataset, name, None)
         _apply_metadata(dataset, changes)
         dataset.save()
-    _announce(dataset, signals.METADATA_CHANGED, actor, request, fields=sorted(changes))
+    _announce(dataset, events.METADATA_CHANGED, actor, request, fields=sorted(changes))
+    if str(dataset.visibility) != old_visibility:
+        _announce(
+            dataset, events.VISIBILITY_CHANGED, actor, request, before=old_visibility, after=str(dataset.visibility)
+        )
     return dataset
+
+
+def editable_values(field: Field) -> dict[str, Any]:
+    """What an agent may set on a field."""
+    return {name: getattr(field, name) for name in FIELD_EDITS}
+
+
+def apply_field_edits(dataset: Dataset, edits: Sequence[dict[str, Any]]) -> None:
+    """Labels, descriptions, units and flags an agent set, by field name (the type is the version's)."""
+    by_name = {edit["name"]: edit for edit in edits}
+    for field in dataset.fields.all():
+        edit = by_name.get(field.name)
+        if edit is None:
+            continue
+        field.label = (edit.get("label") or "").strip() or field.label
+        field.description = edit.get("description") or ""
+        field.unit = edit.get("unit") or ""
+        field.facet = bool(edit.get("facet"))
+        field.sortable = bool(edit.get("sortable"))
+        field.save(update_fields=["label", "description", "unit", "facet", "sortable"])
+
+
+def change_fields(
+    dataset: Dataset, edits: list[dict[str, Any]], *, actor: Any = None, request: Any = None
+) -> list[str]:
+    """Apply field edits; returns (and records, as a metadata change) the names of the fields changed."""
+    before = {field.name: editable_values(field) for field in dataset.fields.all()}
+    with transaction.atomic():
+        apply_field_edits(dataset, edits)
+        changed = [field.name for field in dataset.fields.all() if before.get(field.name) != editable_values(field)]
+        if changed:
+            dataset.touch_metadata()
+            dataset.save(update_fields=["metadata_modified", "modified"])
+    if changed:
+        _announce(dataset, events.METADATA_CHANGED, actor, request, columns=changed)
+    return changed
 
 
 def _apply_metadata(dataset: Dataset, metadata: dict[str, Any]) -> None:
@@ -242,7 +359,7 @@ def set_status(dataset: Dataset, status: str, *, actor: Any = None, request: Any
     dataset.status = Status(status)
     dataset.touch_metadata()
     dataset.save(update_fields=["status", "metadata_modified", "modified"])
-    action = signals.PUBLISHED if dataset.status == Status.PUBLISHED else signals.UNPUBLISHED
+    action = events.PUBLISHED if dataset.status == Status.PUBLISHED else events.UNPUBLISHED
     _announce(dataset, action, actor, request, version=dataset.current_version)
     return dataset
 
@@ -258,7 +375,7 @@ def rollback(
         _mirror_version(dataset, version)
         dataset.source = version_origin(version)
         dataset.save()
-    _announce(dataset, signals.ROLLED_BACK, actor or author, request, to_version=number, version=version.number)
+    _announce(dataset, events.ROLLED_BACK, actor or author, request, to_version=number, version=version.number)
     return version
 
 
@@ -280,7 +397,7 @@ def delete_dataset(dataset: Dataset, *, author: str | None = None, actor: Any = 
     if store.has_dataset(dataset.dataset_id):
         store.delete(dataset.dataset_id, author=author)
     dataset.delete()
-    _announce(dataset, signals.DELETED, actor or author, request)
+    _announce(dataset, events.DELETED, actor or author, request)
 
 
 def versions(dataset: Dataset) -> list[Version]:

@@ -2,9 +2,9 @@
 
 Each job runs in a child process of the worker (`python -m datapolis.jobs.child JOB_ID`):
 DuckDB then always runs in a main thread, where a stop signal interrupts its query
-cleanly, and a crash or a kill ends that job only. The child claims the job (QUEUED →
-RUNNING, atomically: a job queued twice runs once), records its host and pid, and renews
-a heartbeat while it works.
+cleanly, and a crash or a kill ends that job only. The child runs it through
+`lifecycle.execute` (which claims it, recording its host and pid) and renews a
+heartbeat while it works.
 
 - SIGTERM or SIGINT to the child interrupts the import; the job is marked FAILED with
   the code `interrupted` (translatable message). The store publishes a version in one
@@ -23,98 +23,32 @@ import datetime as dt
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
-from importlib import import_module
 from pathlib import Path
 
 from django.db import close_old_connections, connection
 from django.utils import timezone
-from django.utils.translation import gettext_noop
 
+from datapolis.jobs import kinds
+from datapolis.jobs.lifecycle import HOST, LOST, STOPPED, JobInterrupted, enqueue, execute, mark_failed
 from datapolis.jobs.models import Job, JobStatus
 
 logger = logging.getLogger(__name__)
 
-HOST = socket.gethostname()
 HEARTBEAT_SECONDS = 5.0
 SILENCE_LIMIT = dt.timedelta(seconds=60)
 QUEUED_GRACE = dt.timedelta(seconds=30)  # a job just created may not be in the queue yet
 STOP_GRACE_SECONDS = 10.0  # how long a stopping worker waits for its children to interrupt their job
-
-# What a job of each kind runs (in the child), and the Huey task that queues it: "module:function".
-RUNNERS = {
-    "import": "datapolis.jobs.tasks:import_job",
-    "backoffice_import": "datapolis.backoffice.services:run_import_job",
-}
-TASKS = {
-    "import": "datapolis.jobs.tasks:run_import",
-    "backoffice_import": "datapolis.backoffice.tasks:run_upload_import",
-}
-# Called with the job when it is marked failed from outside (its own code did not run to the end).
-ABANDON_HOOKS = {
-    "backoffice_import": "datapolis.backoffice.tasks:release_upload",
-}
-
-STOPPED = gettext_noop("The import was interrupted: the job worker was stopped before it finished.")
-LOST = gettext_noop(
-    "The import was interrupted: the job worker stopped unexpectedly (it was killed, or the machine restarted) "
-    "before it finished."
-)
 
 _children: dict[int, subprocess.Popen] = {}
 _children_lock = threading.Lock()
 stopping = threading.Event()
 
 
-class JobInterrupted(BaseException):
-    """Raised in the child's main thread by SIGTERM or SIGINT (a BaseException: no `except Exception` keeps it)."""
-
-
-def _resolve(reference: str) -> Callable:
-    module, name = reference.split(":")
-    return getattr(import_module(module), name)
-
-
-def interrupted_error(template: str) -> dict:
-    return {"code": "interrupted", "template": template, "params": {}}
-
-
 # In the child ---------------------------------------------------------------------
-
-
-def claim(job_id: int) -> Job | None:
-    """Take a queued job for this process; None when it is not queued (done, or another process has it)."""
-    now = timezone.now()
-    taken = Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
-        status=JobStatus.RUNNING, started=now, heartbeat=now, worker_host=HOST, worker_pid=os.getpid()
-    )
-    return Job.objects.get(pk=job_id) if taken else None
-
-
-def execute(job_id: int, *, interrupted: Callable[[], bool] = lambda: False) -> Job | None:
-    """Claim and run a job in this process; it ends SUCCEEDED or FAILED (None: it was not ours to run)."""
-    job = claim(job_id)
-    if job is None:
-        logger.info("job %s is not queued any more: skipped", job_id)
-        return None
-    try:
-        _resolve(RUNNERS[job.kind])(job_id)
-    except JobInterrupted:
-        pass
-    except BaseException:
-        if not interrupted():
-            logger.exception("job %s failed", job_id)
-    job.refresh_from_db()
-    if interrupted() and job.status != JobStatus.SUCCEEDED:
-        mark_failed(job, STOPPED)
-    elif not job.is_done:
-        mark_failed(job, LOST)
-    return job
 
 
 class Heartbeat(threading.Thread):
@@ -178,7 +112,7 @@ def run_job(job_id: int) -> None:
         execute(job_id)
         return
     if stopping.is_set():
-        requeue(Job.objects.get(pk=job_id))
+        enqueue(Job.objects.get(pk=job_id))
         return
     command = [sys.executable, "-m", "datapolis.jobs.child", str(int(job_id))]
     process = subprocess.Popen(command, cwd=Path.cwd())  # noqa: S603 (our own command)
@@ -201,7 +135,7 @@ def settle(job_id: int, pid: int, returncode: int) -> None:
     if job.status == JobStatus.RUNNING and (job.worker_host, job.worker_pid) != (HOST, pid):
         return  # queued twice: another process claimed it and runs it
     if job.status == JobStatus.QUEUED and stopping.is_set():
-        requeue(job)  # stopped before it began: the next worker runs it
+        enqueue(job)  # stopped before it began: the next worker runs it
         return
     logger.error("the process of job %s ended (status %s) without finishing it", job_id, returncode)
     mark_failed(job, STOPPED if stopping.is_set() else LOST)
@@ -222,29 +156,6 @@ def stop_children(grace: float = STOP_GRACE_SECONDS) -> None:
         if process.poll() is None:
             logger.warning("job process %s still running after %s s: killed", process.pid, grace)
             process.kill()
-
-
-def mark_failed(job: Job, template: str) -> None:
-    """Fail a job whose own code did not finish it, and let its kind undo what it left half done."""
-    updated = (
-        Job.objects.filter(pk=job.pk)
-        .exclude(status=JobStatus.SUCCEEDED)
-        .update(status=JobStatus.FAILED, finished=timezone.now(), error=interrupted_error(template), result={})
-    )
-    if not updated:
-        return
-    job.refresh_from_db()
-    hook = ABANDON_HOOKS.get(job.kind)
-    if hook:
-        try:
-            _resolve(hook)(job)
-        except Exception:
-            logger.exception("could not clean up after job %s", job.pk)
-
-
-def requeue(job: Job) -> None:
-    """Queue a job again (it had not started); a job queued twice still runs once (`claim`)."""
-    _resolve(TASKS[job.kind])(job.pk)
 
 
 def process_alive(pid: int) -> bool:
@@ -280,13 +191,15 @@ def recover_abandoned_jobs() -> dict[str, list[int]]:
             logger.warning("job %s was abandoned by its process (%s, pid %s)", job.pk, job.worker_host, job.worker_pid)
             mark_failed(job, LOST)
             failed.append(job.pk)
-    task_names = {reference.split(":")[1]: kind for kind, reference in TASKS.items()}
+    task_names = {kind.task_name: kind.name for kind in kinds.registered()}
     queued = {(task_names[task.name], task.args[0]) for task in HUEY.pending() if task.name in task_names}
     requeued = []
-    lost = Job.objects.filter(status=JobStatus.QUEUED, kind__in=list(TASKS), created__lt=now - QUEUED_GRACE)
+    lost = Job.objects.filter(
+        status=JobStatus.QUEUED, kind__in=set(task_names.values()), created__lt=now - QUEUED_GRACE
+    )
     for job in lost:
         if (job.kind, job.pk) not in queued:
             logger.warning("job %s was no longer in the queue: queued again", job.pk)
-            requeue(job)
+            enqueue(job)
             requeued.append(job.pk)
     return {"failed": failed, "requeued": requeued}

@@ -20,7 +20,7 @@ def type_label(name: str) -> str:
 @register.filter
 def action_label(action: str) -> str:
     """The readable name of an audit action."""
-    from datapolis.backoffice.services import Action
+    from datapolis.audit.events import Action
 
     try:
         return Action(action).label
