@@ -14,7 +14,7 @@ from datapolis.engine import LakeLocation, Store, clustering
 from datapolis.engine.serving import ServingCache
 from datapolis.ingest import prepare
 from datapolis.odsql import QuerySpec, compile_count, compile_page_with_total, compile_query
-from datapolis.odsql.compiler import FacetCount, compile_facet_counts
+from datapolis.odsql.facets import FacetCount, compile_facet_counts
 from tests.conftest import new_lake_location
 
 STATION = "Beaux Arts"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from datapolis.odsql import QuerySpec, compile_count, compile_query
-from datapolis.odsql.compiler import _COMPILED
+from datapolis.odsql.cache import COMPILED as _COMPILED
 from datapolis.schema import FieldSpec
 
 SCHEMA = [FieldSpec("name", "Name", "text"), FieldSpec("n", "N", "int"), FieldSpec("day", "Day", "date")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from datapolis.odsql import ODSQLError, QuerySpec, compile_query
-from datapolis.odsql.compiler import FACET_ORDERS, FacetCount, compile_facet_counts, facet_order_by
+from datapolis.odsql.facets import FACET_ORDERS, FacetCount, compile_facet_counts, facet_order_by
 from datapolis.schema import FieldSpec
 
 

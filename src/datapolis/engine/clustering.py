@@ -17,7 +17,7 @@ field is the text field with the most distinct values that still reads as a cate
 A query reads the clustered copy when one of its top-level conditions is an equality of
 the clustering field with a literal and no condition searches words (the word index's row
 ids are those of `data`): it then returns the same rows in the same order, since within
-one value the clustered copy keeps the order of `data` (`odsql.compiler`).
+one value the clustered copy keeps the order of `data` (`odsql.planning.read_clustered_copy`).
 """
 
 from __future__ import annotations

@@ -7,12 +7,17 @@ No Django imports. The stages, each usable alone:
 - `check_query(spec, fields)` resolves fields against the schema (visible subset only),
   types every expression, enforces the clause rules and the function whitelist
   (`FUNCTIONS`), and works out output columns, group keys and sort keys;
-- `compile_query(spec, fields, relation_sql, dialect)` prints the checked query with
-  SQLGlot for "duckdb" (the engine) or "postgres" and returns a `CompiledQuery`:
+- `compile_query(spec, fields, relation, dialect)` plans the checked query (`planning`),
+  builds it with SQLGlot (`builder`) and prints it for "duckdb" (the engine, `dialect`) or
+  "postgres" (`postgres`), cached (`cache`); it returns a `CompiledQuery` (`compiled`):
   `sql`, `params` (a dict: `$p1` in DuckDB, `%(p1)s` with psycopg), `columns`
   (`OutputColumn`: API name, API type, `decode` of engine values into API values),
   `is_aggregation`. Request strings only ever reach SQL as bound parameters.
-- `compile_count(...)` gives the SQL of `total_count` (rows, or groups with group_by).
+- `compile_count(...)` gives the SQL of `total_count` (rows, or groups with group_by);
+  `facets.compile_facet_counts` the values of several fields with their counts.
+
+`relation` is a `datapolis.schema.Relation` (its SQL, word index, row ids, clustered copy)
+or a bare SQL text, a relation with none of these.
 
 `QuerySpec` carries a request: select, where (several, ANDed), group_by, order_by, limit,
 offset, refine/exclude pairs (`parse_refine("field:value")`), timezone, lang, and what the
@@ -26,14 +31,9 @@ Every error is an `ODSQLError` (message, clause, position) whose `to_dict()` is 
 API's 400 body. See docs/odsql.md for the choices made where the reference is silent.
 """
 
-from datapolis.odsql.compiler import (
-    RELATION_PLACEHOLDER,
-    CompiledQuery,
-    OutputColumn,
-    compile_count,
-    compile_page_with_total,
-    compile_query,
-)
+from datapolis.odsql.compiled import CompiledQuery, OutputColumn
+from datapolis.odsql.compiler import compile_count, compile_page_with_total, compile_query
+from datapolis.odsql.dialect import RELATION_PLACEHOLDER
 from datapolis.odsql.errors import ODSQLError, Position
 from datapolis.odsql.functions import FUNCTIONS
 from datapolis.odsql.literals import parse_refine

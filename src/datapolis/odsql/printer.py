@@ -1,4 +1,6 @@
-"""Build SQLGlot expressions from checked ODSQL trees, for DuckDB or PostgreSQL.
+"""Build SQLGlot expressions from checked ODSQL trees, for DuckDB (`Printer`).
+
+What PostgreSQL prints differently is a subclass (`odsql.postgres.PostgresPrinter`).
 
 Request text never becomes SQL text: strings are bound parameters (`$p1` for DuckDB,
 `%(p1)s` for psycopg); numbers, dates and geometry coordinates are written from the
@@ -22,14 +24,12 @@ from datapolis.odsql import types as t
 from datapolis.odsql.checker import Context, field_type, geo_field_spec
 from datapolis.odsql.dateformat import Component, Text, day_names, month_names
 from datapolis.odsql.literals import ParsedDate
-from datapolis.odsql.search import SearchStrategy, default_search
+from datapolis.odsql.search import FoldedWordSearch, SearchStrategy
 from datapolis.schema import FieldSpec
 
 EARTH_RADIUS_M = 6_371_008.8
 METRES_PER_DEGREE = 111_320.0
 WEB_MERCATOR_METRES_PER_PIXEL_AT_ZOOM_0 = 156_543.033_928
-
-DIALECTS = ("duckdb", "postgres")
 
 
 def _number(value: int | float) -> exp.Expression:
@@ -65,14 +65,14 @@ def _is_double_cast(expression: exp.Expression) -> bool:
 
 
 class Printer:
-    """Prints the expressions of one query; collects its bound parameters."""
+    """Prints the expressions of one query for DuckDB; collects its bound parameters."""
 
-    def __init__(self, dialect: str, context: Context, search: SearchStrategy | None = None) -> None:
-        if dialect not in DIALECTS:
-            raise ValueError(f"unsupported dialect {dialect!r}")
-        self.dialect = dialect
+    dialect = "duckdb"
+    default_search: type[SearchStrategy] = FoldedWordSearch
+
+    def __init__(self, context: Context, search: SearchStrategy | None = None) -> None:
         self.context = context
-        self.search = search or default_search(dialect)
+        self.search = search or self.default_search()
         self.params: dict[str, Any] = {}
         # Multivalued fields grouped by: field name -> the column holding one of its values.
         self.unnested: dict[str, str] = {}
@@ -169,8 +169,6 @@ class Printer:
         as doubles, whose overflow is an infinity rather than an error, and an infinity or
         NaN gives null.
         """
-        if self.dialect != "duckdb":
-            return arithmetic
         if not _has_aggregate(arithmetic):
             return _fn("try", arithmetic)
         for operand in (arithmetic.this, arithmetic.args.get("expression")):
@@ -211,19 +209,17 @@ class Printer:
         return operations[node.operator](this=self.compared(left, right), expression=self.compared(right, left))
 
     def list_contains(self, values: exp.Expression, value: exp.Expression) -> exp.Expression:
-        if self.dialect == "postgres":
-            return exp.EQ(this=value, expression=exp.Any(this=values))
         return _fn("list_contains", values, value)
+
+    def list_length(self, values: exp.Expression) -> exp.Expression:
+        return _fn("len", values)
 
     def _IsTest(self, node: ast.IsTest) -> exp.Expression:
         operand = self.expr(node.operand)
         if node.what == "null":
             test: exp.Expression = exp.Is(this=operand, expression=exp.Null())
             if node.operand.value_type.multivalued:
-                empty = exp.EQ(
-                    this=_fn("len" if self.dialect == "duckdb" else "cardinality", operand.copy()),
-                    expression=_number(0),
-                )
+                empty = exp.EQ(this=self.list_length(operand.copy()), expression=_number(0))
                 test = exp.or_(test, empty, copy=False)
         else:
             test = exp.Is(this=operand, expression=exp.Boolean(this=node.what == "true"))
@@ -262,8 +258,6 @@ class Printer:
         """A text expression for full-text predicates (multivalued values joined by spaces)."""
         value = self.expr(node)
         if node.value_type and node.value_type.multivalued:
-            if self.dialect == "postgres":
-                return _fn("array_to_string", value, exp.Literal.string(" "))
             return _fn("array_to_string", value, exp.Literal.string(" "))
         return value
 
@@ -338,11 +332,10 @@ class Printer:
     def _call_json_format(self, node: ast.Call) -> exp.Expression:
         value = self.expr(node.args[0])
         fallback = self.expr(node.args[1]) if len(node.args) == 2 else value.copy()
-        if self.dialect == "postgres":
-            valid = _fn("pg_input_is_valid", value.copy(), exp.Literal.string("json"))
-        else:
-            valid = _fn("json_valid", value.copy())
-        return exp.Case(ifs=[exp.If(this=valid, true=value)], default=fallback)
+        return exp.Case(ifs=[exp.If(this=self.json_valid(value.copy()), true=value)], default=fallback)
+
+    def json_valid(self, text: exp.Expression) -> exp.Expression:
+        return _fn("json_valid", text)
 
     def _call_ifnull(self, node: ast.Call) -> exp.Expression:
         first, second = node.args
@@ -463,9 +456,6 @@ class Printer:
         return exp.Max(this=self.expr(node.args[0]))
 
     def percentile(self, value: exp.Expression, fraction: float) -> exp.Expression:
-        if self.dialect == "postgres":
-            ordered = exp.Order(expressions=[exp.Ordered(this=value)])
-            return exp.WithinGroup(this=exp.PercentileCont(this=_number(fraction)), expression=ordered)
         return _fn("quantile_cont", value, _number(fraction))
 
     def _call_median(self, node: ast.Call) -> exp.Expression:
@@ -516,23 +506,10 @@ class Printer:
     def unnest_values(self, spec: FieldSpec) -> exp.Expression:
         """One row per distinct value of a multivalued field; a record without values keeps one
         row with null, so it lands in the null group as with a plain field."""
-        values = self.column(spec)
-        if self.dialect == "postgres":
-            element = exp.column("v")
-            distinct = (
-                exp.select(exp.Distinct(expressions=[element]))
-                .from_(exp.Unnest(expressions=[values], alias=exp.TableAlias(columns=[exp.to_identifier("v")])))
-                .where(exp.Not(this=exp.Is(this=element.copy(), expression=exp.Null())))
-            )
-            some = exp.Array(expressions=[distinct])
-            size = _fn("cardinality", some.copy())
-            none = _cast(exp.Array(expressions=[exp.Null()]), "text[]")
-        else:
-            some = _fn("list_distinct", values)
-            size = exp.Length(this=some.copy())
-            none = exp.Array(expressions=[exp.Null()])
-        chosen = exp.Case(ifs=[exp.If(this=exp.GT(this=size, expression=_number(0)), true=some)], default=none)
-        return exp.Unnest(expressions=[chosen]) if self.dialect == "postgres" else _fn("unnest", chosen)
+        some = _fn("list_distinct", self.column(spec))
+        size = exp.Length(this=some.copy())
+        none = exp.Array(expressions=[exp.Null()])
+        return _fn("unnest", some_or_null(some, size, none))
 
     def group_terms(self, node: ast.Expr) -> list[exp.Expression] | None:
         """What to GROUP BY when it differs from the output value (geo_cluster cells)."""
@@ -548,13 +525,10 @@ class Printer:
         resolved = node.resolved
         if resolved["mode"] == "width":
             width = resolved["width"]
-            if self.operand_kind(subject) == "int" and isinstance(width, int) and self.dialect == "duckdb":
-                # Exact in 128-bit integers: through a double, 2^63 - 1 rounds to 2^63 and its
-                # cast back to BIGINT failed (a 500 on a dataset holding the largest integer).
-                value = _cast(self.expr(subject), "hugeint")
-                offset = exp.Mod(this=exp.Paren(this=exp.Add(this=exp.Mod(this=value.copy(), expression=_number(width)),
-                                 expression=_number(width))), expression=_number(width))  # fmt: skip
-                return exp.Sub(this=value, expression=exp.Paren(this=offset))
+            if self.operand_kind(subject) == "int" and isinstance(width, int):
+                exact = self.int_bucket(subject, width)
+                if exact is not None:
+                    return exact
             bucket = exp.Floor(this=exp.Div(this=_cast(self.expr(subject), "double"), expression=_number(width)))
             if self.operand_kind(subject) == "int" and isinstance(width, int):
                 return exp.Mul(this=_cast(bucket, "bigint"), expression=_number(width))
@@ -563,6 +537,15 @@ class Printer:
             return self.calendar_bucket(subject, resolved["unit"], resolved["amount"])
         return self.static_bucket(node)
 
+    def int_bucket(self, subject: ast.Expr, width: int) -> exp.Expression | None:
+        """The bucket of an integer, exact in 128-bit integers: through a double, 2^63 - 1
+        rounds to 2^63 and its cast back to BIGINT failed (a 500 on a dataset holding the
+        largest integer). None where the dialect has no such integers."""
+        value = _cast(self.expr(subject), "hugeint")
+        offset = exp.Mod(this=exp.Paren(this=exp.Add(this=exp.Mod(this=value.copy(), expression=_number(width)),
+                         expression=_number(width))), expression=_number(width))  # fmt: skip
+        return exp.Sub(this=value, expression=exp.Paren(this=offset))
+
     def calendar_bucket(self, subject: ast.Expr, unit: str, amount: int) -> exp.Expression:
         local = self.local_time(subject)
         if self.operand_kind(subject) == "date":
@@ -570,9 +553,9 @@ class Printer:
         if amount == 1:
             return exp.TimestampTrunc(this=local, unit=exp.var(unit.upper()))
         interval = exp.Interval(this=exp.Literal.string(str(amount)), unit=exp.var(unit.upper()))
-        if self.dialect == "postgres":
-            origin = _cast(exp.Literal.string("2000-01-03 00:00:00"), "timestamp")
-            return _fn("date_bin", interval, local, origin)
+        return self.time_bucket(interval, local)
+
+    def time_bucket(self, interval: exp.Expression, local: exp.Expression) -> exp.Expression:
         return _fn("time_bucket", interval, local)
 
     def static_bucket(self, node: ast.Call) -> exp.Expression:
@@ -606,14 +589,6 @@ class Printer:
 
     def cluster_center(self, node: ast.Call) -> exp.Expression:
         lon, lat = self.point_parts(node.resolved["field"])
-        if self.dialect == "postgres":
-            return _fn(
-                "json_build_object",
-                exp.Literal.string("lon"),
-                exp.Avg(this=lon),
-                exp.Literal.string("lat"),
-                exp.Avg(this=lat),
-            )
         return exp.Struct(
             expressions=[
                 exp.PropertyEQ(this=exp.to_identifier("lon"), expression=exp.Avg(this=lon)),
@@ -623,10 +598,12 @@ class Printer:
 
     # order_by
     def random_order(self, seed: int, keys: list[exp.Expression]) -> exp.Expression:
-        if self.dialect == "postgres":
-            text = _fn("concat_ws", exp.Literal.string("|"), *keys, _cast(_number(seed), "varchar"))
-            return _fn("md5", text)
         return _fn("hash", *keys, _number(seed))
+
+
+def some_or_null(some: exp.Expression, size: exp.Expression, none: exp.Expression) -> exp.Expression:
+    """`some` when it holds values, else `none` (a list holding one null)."""
+    return exp.Case(ifs=[exp.If(this=exp.GT(this=size, expression=_number(0)), true=some)], default=none)
 
 
 def _geo_spec(node: ast.Call) -> FieldSpec:

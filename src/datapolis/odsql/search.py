@@ -321,10 +321,6 @@ class PostgresWordSearch(FoldedWordSearch):
         return exp.cast(words, exp.DataType.build("text[]", dialect="postgres"))
 
 
-def default_search(dialect: str) -> SearchStrategy:
-    return PostgresWordSearch() if dialect == "postgres" else FoldedWordSearch()
-
-
 def search_strategy(relation: Relation) -> SearchStrategy | None:
     """The strategy reading a relation's word index; None without one (the dialect's default)."""
     return None if relation.index is None else IndexedWordSearch(relation.index)
