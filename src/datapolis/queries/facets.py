@@ -23,7 +23,7 @@ from typing import Any
 
 from datapolis.odsql import ODSQLError, QuerySpec, compile_query, parse_select
 from datapolis.odsql import ast as odsql_ast
-from datapolis.odsql.compiler import FacetCount, compile_facet_counts, facet_order_by
+from datapolis.odsql.facets import FacetCount, compile_facet_counts, facet_order_by
 from datapolis.queries.errors import QueryError
 from datapolis.queries.requests import Filters
 from datapolis.queries.target import QueryTarget
