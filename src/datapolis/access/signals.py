@@ -1,4 +1,4 @@
-"""Audit receivers for Django's and django-axes's sign-in signals, and the catalog's dataset events."""
+"""Audit receivers for Django's and django-axes's sign-in signals."""
 
 from __future__ import annotations
 
@@ -7,21 +7,6 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 
 from datapolis.audit import events as audit
-from datapolis.catalog import signals as catalog_signals
-
-DATASET_ACTIONS = {
-    catalog_signals.PUBLISHED: audit.Action.DATASET_PUBLISHED,
-    catalog_signals.DRAFT_SAVED: audit.Action.DATASET_DRAFT_SAVED,
-    catalog_signals.UNPUBLISHED: audit.Action.DATASET_UNPUBLISHED,
-    catalog_signals.ROLLED_BACK: audit.Action.DATASET_ROLLED_BACK,
-    catalog_signals.DELETED: audit.Action.DATASET_DELETED,
-    catalog_signals.METADATA_CHANGED: audit.Action.DATASET_METADATA_CHANGED,
-}
-
-
-@receiver(catalog_signals.dataset_event)
-def audit_dataset_event(sender, dataset_id, action, actor=None, request=None, details=None, **kwargs) -> None:
-    audit.record(actor, DATASET_ACTIONS[action], dataset_id, request=request, **(details or {}))
 
 
 @receiver(user_logged_in)
