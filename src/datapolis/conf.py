@@ -1,4 +1,4 @@
-"""Instance configuration read from the environment: the one module that reads `DATAPOLIS_*`.
+"""Instance configuration read from the environment: where the instance's `DATAPOLIS_*` variables are read.
 
 Plain Python, no Django: the engine, the CLI and the Django settings all read the
 same values from here, so one environment variable means the same thing everywhere.
