@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext, gettext_noop
-from django.utils.translation import gettext_lazy as _
 
+from datapolis.catalog.field_types import TYPE_LABELS
 from datapolis.ingest import IngestError
 
 
@@ -33,17 +33,6 @@ class Refusal(Exception):
         self.params = params or {}
         self.code = code or self.default_code
 
-
-TYPE_LABELS = {
-    "text": _("text"),
-    "int": _("whole number"),
-    "double": _("decimal number"),
-    "boolean": _("yes/no"),
-    "date": _("date"),
-    "datetime": _("date and time"),
-    "geo_point_2d": _("geographic point"),
-    "geo_shape": _("geographic shape"),
-}
 
 HINTS = {
     "empty_file": gettext_noop("Check that you sent the right file, and that it holds a header row and data rows."),

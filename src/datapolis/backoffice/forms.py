@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from datapolis.backoffice.errors import TYPE_LABELS
 from datapolis.catalog.explore import LICENSE_URLS
+from datapolis.catalog.field_types import type_label
 from datapolis.catalog.models import DATASET_ID_VALIDATOR, Dataset, Theme, UpdateFrequency, Visibility
 from datapolis.schema import FIELD_TYPES
 
@@ -56,7 +56,7 @@ EPSG_HELP = _(
 
 
 def type_choices() -> list[tuple[str, str]]:
-    return [(name, f"{TYPE_LABELS[name]} ({name})") for name in FIELD_TYPES]
+    return [(name, type_label(name)) for name in FIELD_TYPES]
 
 
 def split_list(text: str) -> list[str]:

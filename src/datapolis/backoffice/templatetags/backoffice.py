@@ -12,7 +12,7 @@ def get_item(mapping, key):
 @register.filter
 def type_label(name: str) -> str:
     """A field type in words, in the agent's language ("int" -> "whole number")."""
-    from datapolis.backoffice.errors import TYPE_LABELS
+    from datapolis.catalog.field_types import TYPE_LABELS
 
     return str(TYPE_LABELS.get(name, name))
 

@@ -7,6 +7,7 @@ from django.utils.formats import get_format, number_format
 from django.utils.translation import get_language, gettext, to_locale
 from django.utils.translation import gettext_lazy as _
 
+from datapolis.catalog.field_types import type_label
 from datapolis.portal.theme import contrast_text
 
 register = template.Library()
@@ -31,9 +32,7 @@ def number(value) -> str:
 @register.filter
 def field_type(name: str) -> str:
     """A field type in words, in the page's language, with its Explore API name: "whole number (int)"."""
-    from datapolis.backoffice.errors import TYPE_LABELS
-
-    return f"{TYPE_LABELS[name]} ({name})" if name in TYPE_LABELS else name
+    return type_label(name)
 
 
 @register.simple_tag
