@@ -27,7 +27,7 @@ from datapolis.odsql.facets import FacetCount, compile_facet_counts, facet_order
 from datapolis.queries.errors import QueryError
 from datapolis.queries.requests import Filters
 from datapolis.queries.target import QueryTarget
-from datapolis.schema import FieldSpec
+from datapolis.schema import FieldSpec, Relation
 
 DEFAULT_FACET_LIMIT = 100
 DATE_TYPES = {"date", "datetime"}
@@ -86,7 +86,7 @@ class FacetRequest:
 
     base: QuerySpec  # where, refine, exclude, restrictions, visible fields, timezone
     schema: Sequence[FieldSpec]
-    relation: str
+    relation: Relation | str
     run: Runner
 
 
