@@ -1,11 +1,11 @@
 // Copies the browser builds of the npm dependencies into the package's static folder.
-// Nothing third-party is committed: src/datapolis/portal/static/vendor is built here.
+// Nothing third-party is committed: src/datapolis/frontoffice/static/vendor is built here.
 import { cpSync, mkdirSync, rmSync, existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const vendor = join(root, "src", "datapolis", "portal", "static", "vendor");
+const vendor = join(root, "src", "datapolis", "frontoffice", "static", "vendor");
 const files = {
   "htmx.min.js": "node_modules/htmx.org/dist/htmx.min.js",
   // MapLibre GL 6 ships ES modules only: pages load it with <script type="module">.

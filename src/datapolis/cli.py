@@ -102,7 +102,7 @@ def print_import(result) -> None:
 def datasets(as_json: Annotated[bool, typer.Option("--json", help="Print Explore API dataset objects.")] = False):
     """List the datasets of the catalog."""
     ensure_instance()
-    from datapolis.catalog.explore import explore_dataset
+    from datapolis.catalog.dataset_objects import explore_dataset
     from datapolis.catalog.models import Dataset
 
     queryset = Dataset.objects.order_by("dataset_id").prefetch_related("fields", "themes", "attachments")
@@ -133,7 +133,7 @@ def show(
 ):
     """Show a dataset's metadata and fields."""
     ensure_instance()
-    from datapolis.catalog.explore import explore_dataset
+    from datapolis.catalog.dataset_objects import explore_dataset
 
     def body():
         data = explore_dataset(get_dataset(dataset_id))

@@ -1,7 +1,7 @@
 """What some views change in the Content-Security-Policy of settings.CONTENT_SECURITY_POLICY.
 
 django-csp's `CSPMiddleware` sends the policy with every response. The views that need
-another one say so with django-csp's decorators (`datapolis.portal.views`):
+another one say so with django-csp's decorators (`datapolis.frontoffice.views`):
 
 - the embeds (`/embed/...`) may be framed by any site: `EMBED_DIRECTIVES`, `frame-ancestors *`,
   beside `xframe_options_exempt`;

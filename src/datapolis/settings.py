@@ -41,7 +41,7 @@ INSTALLED_APPS = [
     "axes",
     "mozilla_django_oidc",
     "datapolis.portals",
-    "datapolis.portal",  # templates (base.html) and static files of the pages
+    "datapolis.frontoffice",  # templates (base.html) and static files of the pages
     "datapolis.catalog",
     "datapolis.audit",  # the bottom of the apps: imports none of the others (docs/architecture.md)
     "datapolis.jobs",

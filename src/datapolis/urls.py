@@ -7,5 +7,5 @@ urlpatterns = [
     path("", include("datapolis.api.urls")),
     path("", include("datapolis.access.urls")),
     path("i18n/", include("django.conf.urls.i18n")),  # set_language: the pages' language switcher
-    path("", include("datapolis.portal.urls")),
+    path("", include("datapolis.frontoffice.urls")),
 ]

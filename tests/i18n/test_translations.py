@@ -6,7 +6,7 @@ step compiles them; the `compiled` fixture compiles again any `.mo` older than i
 (a catalog edited since), so the pages below render with the catalogs of the work tree.
 
 New strings: from each app folder `django-admin makemessages -l fr --no-obsolete --no-wrap
---settings=datapolis.settings`, and from src/datapolis the same with `-i access -i audit -i portals -i portal
+--settings=datapolis.settings`, and from src/datapolis the same with `-i access -i audit -i portals -i frontoffice
 -i backoffice -i catalog -i jobs` (the plain packages' catalog); translate, then `compilemessages`.
 """
 
@@ -35,7 +35,8 @@ from tests.backoffice.conftest import start_upload
 
 SOURCE = Path(__file__).resolve().parents[2] / "src" / "datapolis"
 CATALOGS = sorted(SOURCE.glob("**/locale/*/LC_MESSAGES/django.po"))
-APPS = ["access", "audit", "portals", "portal", "backoffice", "catalog", "jobs"]  # the Django apps with a locale folder
+# The Django apps with a locale folder.
+APPS = ["access", "audit", "portals", "frontoffice", "backoffice", "catalog", "jobs"]
 
 # %(name)s, %s, %d, %02X... and %% in python-format strings
 PLACEHOLDER = re.compile(r"%(?:\([^)]+\))?[-#0 +]*\d*(?:\.\d+)?[sdifxXeEgGcr%]")

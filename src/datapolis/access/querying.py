@@ -21,7 +21,7 @@ from datapolis.access.policy import (
     visible_datasets_queryset,
 )
 from datapolis.catalog import metadata_cache
-from datapolis.catalog.explore import FREQUENCY_URIS
+from datapolis.catalog.dataset_objects import FREQUENCY_URIS
 from datapolis.catalog.models import Dataset, Visibility
 from datapolis.catalog.storage import get_store
 from datapolis.queries import records

@@ -1,6 +1,6 @@
 """The catalog as DCAT-AP 3 RDF: one dcat:Catalog (the portal), one dcat:Dataset per dataset.
 
-The input is the Explore API dataset object (catalog/explore.py), so the DCAT export says
+The input is the Explore API dataset object (catalog/dataset_objects.py), so the DCAT export says
 what the API says. docs/catalog.md has the property mapping; docs/explore-api.md the
 choices where DCAT-AP leaves room. No Django imports: the caller gives the portal's
 description and the datasets the requester may see.

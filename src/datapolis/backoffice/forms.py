@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from datapolis.catalog.explore import LICENSE_URLS
+from datapolis.catalog.dataset_objects import LICENSE_URLS
 from datapolis.catalog.field_types import type_label
 from datapolis.catalog.models import DATASET_ID_VALIDATOR, Dataset, Theme, UpdateFrequency, Visibility
 from datapolis.schema import FIELD_TYPES

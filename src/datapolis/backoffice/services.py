@@ -33,7 +33,7 @@ from datapolis.backoffice.fetch import FetchError, fetch, parse_networks
 from datapolis.backoffice.models import Upload, UploadState
 from datapolis.catalog import events
 from datapolis.catalog import services as catalog
-from datapolis.catalog.explore import LICENSE_URLS
+from datapolis.catalog.dataset_objects import LICENSE_URLS
 from datapolis.catalog.models import Dataset, Status
 from datapolis.catalog.storage import get_store
 from datapolis.engine import Version

@@ -13,7 +13,7 @@ from django.http import HttpRequest
 
 from datapolis.access.policy import DatasetView
 from datapolis.access.querying import VisibleCatalog, catalog_row, filtered_count
-from datapolis.catalog.explore import explore_dataset
+from datapolis.catalog.dataset_objects import explore_dataset
 from datapolis.catalog.storage import get_store
 from datapolis.queries import datasets
 from datapolis.queries.facets import Facet

@@ -36,7 +36,7 @@ def may_use_backoffice(context: template.Context) -> bool:
 @register.simple_tag(takes_context=True)
 def theme_stylesheet(context: template.Context) -> str:
     """The URL of the portal's colours as a style sheet, "" when they are portal.css's (no <style>: CSP)."""
-    from datapolis.portal.theme import stylesheet_url
+    from datapolis.frontoffice.theme import stylesheet_url
 
     return stylesheet_url(context.get("request"))
 

@@ -8,9 +8,8 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext
 
-from datapolis.odsql import ODSQLError
-from datapolis.portal.pages.common import GEO_TYPES, DatasetPage, query_error_text, value_matches
-from datapolis.portal.state import (
+from datapolis.frontoffice.pages.common import GEO_TYPES, DatasetPage, query_error_text, value_matches
+from datapolis.frontoffice.state import (
     FACET_LIMIT,
     MAX_FACET_LIMIT,
     MAX_PAGE,
@@ -20,6 +19,7 @@ from datapolis.portal.state import (
     odsql_field,
     odsql_string,
 )
+from datapolis.odsql import ODSQLError
 from datapolis.queries.errors import QueryError
 from datapolis.queries.facets import Facet, dataset_facets
 from datapolis.queries.records import approximate_distinct_counts, query_records
@@ -76,7 +76,7 @@ def _cell(spec: FieldSpec, value: Any) -> dict[str, Any]:
     """A table cell ready to print: its text and CSS class (no logic left to the template)."""
     from django.utils.translation import gettext
 
-    from datapolis.portal.templatetags.portal import format_temporal, number
+    from datapolis.frontoffice.templatetags.portal import format_temporal, number
 
     if value is None:
         return {"text": "", "css": ""}

@@ -13,12 +13,12 @@ from datapolis.access.policy import (
     principal_from_request,
     visible_datasets_queryset,
 )
-from datapolis.odsql import ODSQLError
-from datapolis.portal.pages.common import GEO_TYPES, DatasetPage
-from datapolis.portal.state import (
+from datapolis.frontoffice.pages.common import GEO_TYPES, DatasetPage
+from datapolis.frontoffice.state import (
     TIMEZONE,
     odsql_field,
 )
+from datapolis.odsql import ODSQLError
 from datapolis.queries.records import aggregate
 from datapolis.queries.requests import Filters
 from datapolis.schema import FieldSpec

@@ -7,8 +7,8 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from datapolis.portal.pages.common import API_BASE, DatasetPage
-from datapolis.portal.state import (
+from datapolis.frontoffice.pages.common import API_BASE, DatasetPage
+from datapolis.frontoffice.state import (
     TIMEZONE,
 )
 

@@ -20,10 +20,10 @@ from datapolis.access.policy import (
 )
 from datapolis.access.querying import DatasetAccess, filtered_count, open_dataset
 from datapolis.catalog.models import Dataset
-from datapolis.odsql import ODSQLError
-from datapolis.portal.state import (
+from datapolis.frontoffice.state import (
     PageState,
 )
+from datapolis.odsql import ODSQLError
 from datapolis.queries.errors import QueryError
 from datapolis.schema import FieldSpec
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from datapolis.catalog import services
-from datapolis.catalog.explore import explore_dataset
+from datapolis.catalog.dataset_objects import explore_dataset
 from datapolis.catalog.models import Dataset
 from datapolis.engine import Store
 

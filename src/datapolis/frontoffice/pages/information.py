@@ -6,7 +6,7 @@ from typing import Any
 
 from datapolis.access.querying import filtered_count
 from datapolis.catalog import services as catalog_services
-from datapolis.portal.pages.common import API_BASE, DatasetPage
+from datapolis.frontoffice.pages.common import API_BASE, DatasetPage
 
 
 def information(page: DatasetPage) -> dict[str, Any]:
@@ -15,7 +15,7 @@ def information(page: DatasetPage) -> dict[str, Any]:
         versions = list(reversed(catalog_services.versions(dataset)))[:20] if dataset.has_records else []
     except Exception:  # a dataset whose data is gone still shows its metadata
         versions = []
-    from datapolis.catalog.explore import LICENSE_URLS
+    from datapolis.catalog.dataset_objects import LICENSE_URLS
 
     return {
         "themes": [theme.name for theme in dataset.themes.all()],

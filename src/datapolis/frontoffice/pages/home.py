@@ -12,7 +12,7 @@ from datapolis.access.policy import (
     visible_datasets_queryset,
 )
 from datapolis.catalog.models import Theme
-from datapolis.portal.pages.common import dataset_cards
+from datapolis.frontoffice.pages.common import dataset_cards
 
 
 def home(request: HttpRequest) -> dict[str, Any]:

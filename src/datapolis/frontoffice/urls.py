@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from datapolis.portal import theme, views
+from datapolis.frontoffice import theme, views
 
 app_name = "portal"
 
@@ -28,5 +28,5 @@ urlpatterns += [
     path("accessibility/", views.accessibility, name="accessibility"),
     path("robots.txt", views.robots_txt, name="robots"),
     path("sitemap.xml", views.sitemap_xml, name="sitemap"),
-    path("theme.css", theme.theme_css, name="theme"),  # the portal's colours (datapolis.portal.theme)
+    path("theme.css", theme.theme_css, name="theme"),  # the portal's colours (datapolis.frontoffice.theme)
 ]

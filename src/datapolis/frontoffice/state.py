@@ -217,7 +217,7 @@ class PageState:
 
 def _bound_text(value: str) -> str:
     """A date bound as the page's language writes dates (04/12/2026); numbers as typed."""
-    from datapolis.portal.templatetags.portal import format_temporal
+    from datapolis.frontoffice.templatetags.portal import format_temporal
 
     return format_temporal(value, "date") if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) else value
 

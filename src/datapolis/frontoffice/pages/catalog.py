@@ -10,13 +10,13 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from datapolis.access.querying import VisibleCatalog
-from datapolis.odsql import ODSQLError
-from datapolis.portal.pages.common import API_BASE, dataset_card, value_matches
-from datapolis.portal.state import (
+from datapolis.frontoffice.pages.common import API_BASE, dataset_card, value_matches
+from datapolis.frontoffice.state import (
     MAX_FACET_LIMIT,
     odsql_field,
     odsql_string,
 )
+from datapolis.odsql import ODSQLError
 from datapolis.queries import datasets
 from datapolis.queries.facets import Facet
 from datapolis.queries.requests import Filters, RecordsRequest

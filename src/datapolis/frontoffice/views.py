@@ -16,16 +16,16 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
 from datapolis.content_security import EMBED_DIRECTIVES, basemap_directives
-from datapolis.portal.pages import api as api_page
-from datapolis.portal.pages import catalog as catalog_page
-from datapolis.portal.pages import chart as chart_page
-from datapolis.portal.pages import common
-from datapolis.portal.pages import exports as exports_page
-from datapolis.portal.pages import home as home_page
-from datapolis.portal.pages import information as information_page
-from datapolis.portal.pages import map as map_page
-from datapolis.portal.pages import table as table_page
-from datapolis.portal.pages.common import DatasetPage
+from datapolis.frontoffice.pages import api as api_page
+from datapolis.frontoffice.pages import catalog as catalog_page
+from datapolis.frontoffice.pages import chart as chart_page
+from datapolis.frontoffice.pages import common
+from datapolis.frontoffice.pages import exports as exports_page
+from datapolis.frontoffice.pages import home as home_page
+from datapolis.frontoffice.pages import information as information_page
+from datapolis.frontoffice.pages import map as map_page
+from datapolis.frontoffice.pages import table as table_page
+from datapolis.frontoffice.pages.common import DatasetPage
 from datapolis.queries.errors import NotFound
 
 TABS = ("dataset", "table", "map", "chart", "api", "export")
@@ -211,6 +211,6 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
 def sitemap_xml(request: HttpRequest) -> HttpResponse:
     from django.contrib.sitemaps.views import sitemap
 
-    from datapolis.portal.sitemaps import PortalSitemap
+    from datapolis.frontoffice.sitemaps import PortalSitemap
 
     return sitemap(request, {"portal": PortalSitemap(request)}, template_name="portal/sitemap.xml")

@@ -8,7 +8,7 @@ from django.utils.translation import get_language, gettext, to_locale
 from django.utils.translation import gettext_lazy as _
 
 from datapolis.catalog.field_types import type_label
-from datapolis.portal.theme import contrast_text
+from datapolis.frontoffice.theme import contrast_text
 
 register = template.Library()
 register.filter(contrast_text)  # the portal's colours (theme.py) and the templates share it

@@ -8,7 +8,7 @@ from html import unescape
 
 from django.test import Client
 
-from datapolis.portal.state import PageState, odsql_string
+from datapolis.frontoffice.state import PageState, odsql_string
 from tests.access.fixtures import MAIN_HOST, ROWS, Matrix
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from datapolis.engine.exports import FORMATS
-from datapolis.portal.pages.common import DatasetPage
-from datapolis.portal.state import (
+from datapolis.frontoffice.pages.common import DatasetPage
+from datapolis.frontoffice.state import (
     TIMEZONE,
 )
 

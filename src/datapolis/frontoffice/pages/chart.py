@@ -9,8 +9,8 @@ from typing import Any
 
 from django.utils.translation import gettext, gettext_lazy
 
-from datapolis.portal.pages.common import DatasetPage
-from datapolis.portal.state import (
+from datapolis.frontoffice.pages.common import DatasetPage
+from datapolis.frontoffice.state import (
     TIMEZONE,
     odsql_field,
     odsql_string,
