@@ -71,3 +71,16 @@ def test_a_date_histogram_bucket_before_year_1_is_labelled(duck, fuzzed):
     rows = run(duck, fuzzed, select="r, count(*) as n", group_by="range(d, 1000000 s) as r", order_by="r", limit=10)
     assert rows[0] == {"r": "[0001-12-25 (BC) 16:26:40, *[", "n": 40}
     assert {"r": "[2020-02-28T02:40:00, 2020-03-10T16:26:40[", "n": 40} in rows
+
+
+def test_null_in_a_list_of_values_of_different_kinds_is_refused(duck, fuzzed):
+    """`null in (date'2020-02', x)`: the items were left unchecked, and DuckDB could not cast x to a date."""
+    with pytest.raises(ODSQLError, match="expected a date value"):
+        compile_query(QuerySpec(where=["null in (date'2020-02', x)"]), SCHEMA, "fuzzed_data")
+    assert run(duck, fuzzed, select="count(*) as n", where=["null in (1, x)"]) == [{"n": 0}]
+
+
+def test_an_aggregation_ordered_by_a_field_outside_its_aggregates_is_refused():
+    """`order_by=(i + x) / avg(i)` with `select=sum(2.5)`: DuckDB's binder failed and invalidated the database."""
+    with pytest.raises(ODSQLError, match="order_by on an aggregated query takes group_by fields and aggregations"):
+        compile_query(QuerySpec(select="sum(2.5)", order_by="((i + x) / avg(i))", limit=100), SCHEMA, "fuzzed_data")

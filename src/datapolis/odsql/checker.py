@@ -8,6 +8,7 @@ fields, parsed literals) and says what the query outputs, groups by and sorts by
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -238,8 +239,18 @@ class Checker:
         target = node.operand.value_type
         if target.is_geo:
             raise self.error("IN (...) does not apply to geo fields", node)
+        if target.is_null:  # `null in (a, b)`: the items are still compared with each other
+            target = self._first_typed(node.items) or target
         node.items = [self.literal_as(item, target.element) for item in node.items]
         return node
+
+    def _first_typed(self, items: list[ast.Expr]) -> t.ValueType | None:
+        """The type of the first item that is not null (checked on a copy: items are checked after)."""
+        for item in items:
+            value_type = self.value(copy.deepcopy(item)).value_type
+            if not value_type.is_null:
+                return value_type
+        return None
 
     def _in_field(self, node: ast.InField) -> ast.Expr:
         container = self.value(node.field)

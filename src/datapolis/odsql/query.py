@@ -289,7 +289,7 @@ class _QueryChecker:
             if self.query.is_aggregation:
                 if aggregated and seen_plain:
                     raise self.checker.error("aggregations must come before fields in order_by", expr)
-                if not aggregated and not self._grouped(target):
+                if not self._grouped(target):  # `(i + x) / avg(i)`: i and x have no one value per group
                     raise self.checker.error(
                         "order_by on an aggregated query takes group_by fields and aggregations", expr
                     )
