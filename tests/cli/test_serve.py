@@ -160,7 +160,7 @@ def test_a_web_worker_killed_mid_request_is_replaced_and_the_others_keep_serving
         # queued on it at that instant are reset unless net.ipv4.tcp_migrate_req=1, see docs/architecture.md).
         wait_until(lambda: not supervision.process_alive(victim), 30, "the killed worker gone")
         for _ in range(5):  # ...the other worker answers meanwhile
-            assert requests.get(server.url + records, timeout=30).status_code == 200
+            assert answered_after_one_reset(server.url + records).status_code == 200
         after = wait_until(
             lambda: len(server.web_workers()) == 2 and victim not in server.web_workers() and server.web_workers(),
             60,
@@ -171,6 +171,19 @@ def test_a_web_worker_killed_mid_request_is_replaced_and_the_others_keep_serving
         assert complete.status_code == 200
         assert complete.text.count("\n") == 1001  # the header and every row asked for
         assert server.process.poll() is None
+
+
+def answered_after_one_reset(url: str) -> requests.Response:
+    """GET, trying once more after a reset connection, as a load balancer does.
+
+    While the dead worker's place is taken, a connection the kernel had queued on a socket
+    that goes away is reset (docs/architecture.md, `tcp_migrate_req`); the retry must be
+    answered, by the other worker or the new one.
+    """
+    try:
+        return requests.get(url, timeout=30)
+    except requests.ConnectionError:
+        return requests.get(url, timeout=30)
 
 
 @pytest.fixture
