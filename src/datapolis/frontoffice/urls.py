@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import path, re_path
 
-from datapolis.frontoffice import theme, views
+from datapolis.frontoffice import ods_links, theme, views
 
 app_name = "portal"
 
@@ -29,4 +29,14 @@ urlpatterns += [
     path("robots.txt", views.robots_txt, name="robots"),
     path("sitemap.xml", views.sitemap_xml, name="sitemap"),
     path("theme.css", theme.theme_css, name="theme"),  # the portal's colours (datapolis.frontoffice.theme)
+]
+
+# Opendatasoft's portal URLs, redirected for good to the same views here (ods_links.py).
+DATASET = r"explore/dataset/(?P<dataset_id>[^/]+)"
+urlpatterns += [
+    re_path(r"^explore/?$", ods_links.catalog, name="ods-catalog"),
+    re_path(rf"^{DATASET}/?$", ods_links.dataset, name="ods-dataset"),
+    re_path(rf"^{DATASET}/download/?$", ods_links.download, name="ods-download"),
+    re_path(rf"^{DATASET}/(?P<tab>[a-z]+)/?$", ods_links.dataset, name="ods-tab"),
+    re_path(r"^explore/embed/dataset/(?P<dataset_id>[^/]+)/(?P<tab>[a-z]+)/?$", ods_links.embed, name="ods-embed"),
 ]

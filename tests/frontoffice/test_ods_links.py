@@ -1,0 +1,109 @@
+"""Links to an Opendatasoft portal keep working here: each ODS URL is a permanent redirect
+to the view that shows the same thing, its filters carried over (frontoffice/ods_links.py).
+
+Followed like a browser follows them, from the URLs people have in their bookmarks and in
+the city's pages, on the real Vélib' stations.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+from django.test import Client
+
+from datapolis.catalog import services
+
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "datasets"
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def stations(catalog_store) -> None:
+    metadata = {"title": "Vélib' : emplacement des stations", "themes": ["Transports"], "keywords": ["vélo"]}
+    services.import_file(DATA / "velib" / "velib-emplacement-des-stations.csv", "velib-stations", metadata=metadata)
+
+
+def redirected(url: str) -> tuple[str, list[tuple[str, str]]]:
+    """Where a permanent redirect of `url` leads: (path, query parameters)."""
+    response = Client().get(url)
+    assert response.status_code == 301, (url, response.status_code)
+    location = urlsplit(response["Location"])
+    return location.path, parse_qsl(location.query)
+
+
+def api_count(**params: str) -> int:
+    return Client().get("/api/explore/v2.1/catalog/datasets/velib-stations/records", params).json()["total_count"]
+
+
+def test_a_dataset_tab_with_its_filters_opens_the_same_view(stations) -> None:
+    url = "/explore/dataset/velib-stations/table/?refine.capacite_de_la_station=40&q=gare&sort=-nom_de_la_station"
+    path, params = redirected(url)
+    assert path == "/dataset/velib-stations/table/"
+    assert params == [("q", "gare"), ("refine", "capacite_de_la_station:40"), ("sort", "-nom_de_la_station")]
+    page = Client().get(url, follow=True)
+    expected = api_count(where='"gare"', refine="capacite_de_la_station:40")
+    assert page.status_code == 200 and expected > 0
+    assert page.context["table"]["total"] == expected
+    assert page.redirect_chain == [(f"{path}?{urlsplit(Client().get(url)['Location']).query}", 301)]
+
+
+@pytest.mark.parametrize(
+    ("ods", "ours"),
+    [
+        ("/explore/dataset/velib-stations/", "/dataset/velib-stations/"),
+        ("/explore/dataset/velib-stations", "/dataset/velib-stations/"),
+        ("/explore/dataset/velib-stations/information/", "/dataset/velib-stations/"),
+        ("/explore/dataset/velib-stations/map/", "/dataset/velib-stations/map/"),
+        ("/explore/dataset/velib-stations/analyze/", "/dataset/velib-stations/chart/"),
+        ("/explore/dataset/velib-stations/export/", "/dataset/velib-stations/export/"),
+        ("/explore/dataset/velib-stations/api/", "/dataset/velib-stations/api/"),
+        ("/explore/dataset/velib-stations/custom/", "/dataset/velib-stations/"),
+        ("/explore/embed/dataset/velib-stations/table/", "/embed/dataset/velib-stations/table/"),
+        ("/explore/embed/dataset/velib-stations/map/", "/embed/dataset/velib-stations/map/"),
+        ("/explore/embed/dataset/velib-stations/analyze/", "/embed/dataset/velib-stations/chart/"),
+        ("/explore/embed/dataset/velib-stations/custom/", "/dataset/velib-stations/"),
+    ],
+)
+def test_every_tab_and_embed_has_its_page(stations, ods: str, ours: str) -> None:
+    path, _ = redirected(ods + "?location=12,48.85,2.35&basemap=jawg.streets")
+    assert path == ours
+    assert Client().get(ods, follow=True).status_code == 200
+
+
+def test_the_catalog_search_keeps_its_words_and_themes(stations) -> None:
+    url = "/explore/?q=stations&refine.theme=Transports&sort=title&disjunctive.theme=true"
+    path, params = redirected(url)
+    assert (path, params) == ("/catalog/", [("q", "stations"), ("refine", "theme:Transports"), ("sort", "title")])
+    page = Client().get(url, follow=True)
+    assert [card["dataset_id"] for card in page.context["results"]] == ["velib-stations"]
+
+
+def test_a_download_link_gives_the_same_records_in_the_same_format(stations) -> None:
+    url = ("/explore/dataset/velib-stations/download/?format=csv&refine.capacite_de_la_station=40"
+           "&use_labels_for_header=true&csv_separator=%3B&timezone=Europe/Paris")  # fmt: skip
+    path, params = redirected(url)
+    assert path == "/api/explore/v2.1/catalog/datasets/velib-stations/exports/csv"
+    assert ("use_labels", "true") in params and ("delimiter", ";") in params
+    response = Client().get(url, follow=True)
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig")), delimiter=";"))
+    assert rows[0] == [
+        "Identifiant station",
+        "Nom de la station",
+        "Capacité de la station",
+        "Coordonnées géographiques",
+    ]
+    assert len(rows) - 1 == api_count(refine="capacite_de_la_station:40") > 0
+    assert {row[2] for row in rows[1:]} == {"40"}
+
+
+def test_a_download_in_a_format_not_written_here_opens_the_export_tab(stations) -> None:
+    assert redirected("/explore/dataset/velib-stations/download/?format=xml")[0] == "/dataset/velib-stations/export/"
+
+
+def test_the_old_links_only_read() -> None:
+    assert Client().post("/explore/dataset/velib-stations/").status_code == 405
