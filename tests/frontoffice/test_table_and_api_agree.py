@@ -8,7 +8,8 @@ from html import unescape
 
 from django.test import Client
 
-from datapolis.frontoffice.state import PageState, odsql_string
+from datapolis.frontoffice.state import PageState
+from datapolis.odsql import odsql_string
 from tests.access.fixtures import MAIN_HOST, ROWS, Matrix
 
 

@@ -1,11 +1,12 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from datapolis.api import aliases, tiles
+from datapolis.api import aliases, ods_v1, tiles
 from datapolis.api.explore.views import api as explore_api
 
 urlpatterns = [
     path("api/explore/v2.1/", explore_api.urls),
     *(path(f"{alias}<path:rest>", aliases.explore_alias) for alias in aliases.ALIASES),
     *(path(alias, aliases.explore_alias) for alias in aliases.ALIASES),
+    re_path(r"^explore/dataset/(?P<dataset_id>[^/]+)/download/?$", ods_v1.download, name="ods-download"),
     path("api/tiles/<str:dataset_id>/<int:z>/<int:x>/<int:y>.pbf", tiles.tile, name="dataset-tile"),
 ]

@@ -3,7 +3,8 @@
 A territory moving its portal from Opendatasoft keeps its links: bookmarks, links from
 the city's site, search engines' results, embeds in other sites. Each ODS URL goes, with
 `301 Moved Permanently`, to the page, embed or export that shows the same thing, its
-filters carried over in this portal's parameters:
+filters carried over in this portal's parameters (downloads, which scripts call, are
+answered by the API: `api/ods_v1.py`):
 
 | Opendatasoft                                   | here                                              |
 | ---------------------------------------------- | ------------------------------------------------- |
@@ -11,7 +12,6 @@ filters carried over in this portal's parameters:
 | `/explore/dataset/<id>/` and `information/`    | `/dataset/<id>/`                                  |
 | `…/table/`, `map/`, `analyze/`, `export/`, `api/` | `/dataset/<id>/table/`, `map/`, `chart/`, `export/`, `api/` |
 | `…?q=&refine.<f>=&exclude.<f>=&sort=`          | `?q=&refine=<f>:…&exclude=<f>:…&sort=`            |
-| `/explore/dataset/<id>/download/?format=csv&…` | the Explore API export, `where`/`refine`/`exclude` |
 | `/explore/embed/dataset/<id>/<tab>/`           | `/embed/dataset/<id>/<tab>/`                      |
 
 Parameters that only drive ODS's own widgets (`location`, `basemap`, `dataChart`,
@@ -27,18 +27,11 @@ from django.http import HttpRequest, HttpResponsePermanentRedirect, QueryDict
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from datapolis.frontoffice.state import odsql_string
-
 TABS = {"information": "portal:dataset", "table": "portal:table", "map": "portal:map", "analyze": "portal:chart",
         "export": "portal:export", "api": "portal:api"}  # fmt: skip
 EMBEDS = {"table": "portal:embed-table", "map": "portal:embed-map", "analyze": "portal:embed-chart"}
 CATALOG_SORTS = {"modified": "modified", "-modified": "modified", "title": "title", "records_count": "records",
                  "-records_count": "records"}  # fmt: skip
-EXPORT_FORMATS = {"xls": "xlsx", "shapefile": "shp", "json": "json", "geojson": "geojson", "csv": "csv",
-                  "xlsx": "xlsx", "shp": "shp", "kml": "kml", "gpx": "gpx", "jsonl": "jsonl", "parquet": "parquet",
-                  "fgb": "fgb", "ov2": "ov2"}  # fmt: skip
-EXPORT_OPTIONS = {"use_labels_for_header": "use_labels", "csv_separator": "delimiter", "timezone": "timezone",
-                  "lang": "lang", "epsg": "epsg"}  # fmt: skip
 
 
 def _facet_filters(query: QueryDict) -> list[tuple[str, str]]:
@@ -86,16 +79,3 @@ def embed(request: HttpRequest, dataset_id: str, tab: str) -> HttpResponsePerman
     if target is None:
         return _redirect(reverse("portal:dataset", args=[dataset_id]), _dataset_params(request.GET))
     return _redirect(reverse(target, args=[dataset_id]), _dataset_params(request.GET))
-
-
-@require_safe
-def download(request: HttpRequest, dataset_id: str) -> HttpResponsePermanentRedirect:
-    """ODS's download link: the same records from the Explore API's export of that format."""
-    query = request.GET
-    format = EXPORT_FORMATS.get(query.get("format", "csv").lower())
-    if format is None:  # a format this portal does not write: the export tab lists those it does
-        return _redirect(reverse("portal:export", args=[dataset_id]), _dataset_params(query))
-    params = [("where", odsql_string(query["q"]))] if query.get("q") else []
-    params += _facet_filters(query)
-    params += [(ours, query[theirs]) for theirs, ours in EXPORT_OPTIONS.items() if query.get(theirs)]
-    return _redirect(f"/api/explore/v2.1/catalog/datasets/{dataset_id}/exports/{format}", params)

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+from datapolis.odsql import odsql_field, odsql_string
 from datapolis.schema import FieldSpec
 
 NUMBER_TYPES = {"int", "double"}
@@ -33,15 +34,6 @@ MAX_PAGE = 10_000 // PAGE_SIZE
 FACET_LIMIT = 10
 MAX_FACET_LIMIT = 250
 TIMEZONE = "Europe/Paris"
-
-
-def odsql_string(value: str) -> str:
-    """An ODSQL string literal holding `value` exactly (backslash escapes, see odsql.parser)."""
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def odsql_field(name: str) -> str:
-    return "`" + name.replace("`", "") + "`"
 
 
 @dataclass

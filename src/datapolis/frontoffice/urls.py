@@ -36,7 +36,6 @@ DATASET = r"explore/dataset/(?P<dataset_id>[^/]+)"
 urlpatterns += [
     re_path(r"^explore/?$", ods_links.catalog, name="ods-catalog"),
     re_path(rf"^{DATASET}/?$", ods_links.dataset, name="ods-dataset"),
-    re_path(rf"^{DATASET}/download/?$", ods_links.download, name="ods-download"),
     re_path(rf"^{DATASET}/(?P<tab>[a-z]+)/?$", ods_links.dataset, name="ods-tab"),
     re_path(r"^explore/embed/dataset/(?P<dataset_id>[^/]+)/(?P<tab>[a-z]+)/?$", ods_links.embed, name="ods-embed"),
 ]

@@ -36,7 +36,7 @@ from datapolis.odsql.compiler import compile_count, compile_page_with_total, com
 from datapolis.odsql.dialect import RELATION_PLACEHOLDER
 from datapolis.odsql.errors import ODSQLError, Position
 from datapolis.odsql.functions import FUNCTIONS
-from datapolis.odsql.literals import parse_refine
+from datapolis.odsql.literals import odsql_field, odsql_string, parse_refine
 from datapolis.odsql.parser import parse_group_by, parse_order_by, parse_select, parse_where
 from datapolis.odsql.query import QuerySpec, check_query
 from datapolis.odsql.search import FoldedWordSearch, PostgresWordSearch, SearchStrategy
@@ -56,6 +56,8 @@ __all__ = [
     "compile_count",
     "compile_page_with_total",
     "compile_query",
+    "odsql_field",
+    "odsql_string",
     "parse_group_by",
     "parse_order_by",
     "parse_refine",

@@ -252,3 +252,17 @@ def parse_refine(text: str) -> tuple[str, str]:
 
         value = unescape(value[1:-1])
     return name.strip(), value
+
+
+def odsql_string(value: str) -> str:
+    """The ODSQL string literal of `value`, exactly (backslash escapes, see odsql.parser).
+
+    For the faces that write ODSQL for a user's words (a page's search box, an old link's
+    `q`): the text becomes a literal, which the checker reads as one value.
+    """
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def odsql_field(name: str) -> str:
+    """The ODSQL reference of a field named `name` (backquoted)."""
+    return "`" + name.replace("`", "") + "`"

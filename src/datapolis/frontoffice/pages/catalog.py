@@ -13,10 +13,8 @@ from datapolis.access.querying import VisibleCatalog
 from datapolis.frontoffice.pages.common import API_BASE, dataset_card, value_matches
 from datapolis.frontoffice.state import (
     MAX_FACET_LIMIT,
-    odsql_field,
-    odsql_string,
 )
-from datapolis.odsql import ODSQLError
+from datapolis.odsql import ODSQLError, odsql_field, odsql_string
 from datapolis.queries import datasets
 from datapolis.queries.facets import Facet
 from datapolis.queries.requests import Filters, RecordsRequest

@@ -12,9 +12,8 @@ from django.utils.translation import gettext, gettext_lazy
 from datapolis.frontoffice.pages.common import DatasetPage
 from datapolis.frontoffice.state import (
     TIMEZONE,
-    odsql_field,
-    odsql_string,
 )
+from datapolis.odsql import odsql_field, odsql_string
 from datapolis.schema import FieldSpec
 
 CHART_TYPES = ("bar", "line", "area", "point", "arc")

@@ -16,9 +16,8 @@ from datapolis.access.policy import (
 from datapolis.frontoffice.pages.common import GEO_TYPES, DatasetPage
 from datapolis.frontoffice.state import (
     TIMEZONE,
-    odsql_field,
 )
-from datapolis.odsql import ODSQLError
+from datapolis.odsql import ODSQLError, odsql_field
 from datapolis.queries.records import aggregate
 from datapolis.queries.requests import Filters
 from datapolis.schema import FieldSpec

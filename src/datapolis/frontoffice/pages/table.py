@@ -16,10 +16,8 @@ from datapolis.frontoffice.state import (
     PAGE_SIZE,
     TIMEZONE,
     PageState,
-    odsql_field,
-    odsql_string,
 )
-from datapolis.odsql import ODSQLError
+from datapolis.odsql import ODSQLError, odsql_field, odsql_string
 from datapolis.queries.errors import QueryError
 from datapolis.queries.facets import Facet, dataset_facets
 from datapolis.queries.records import approximate_distinct_counts, query_records
