@@ -8,5 +8,9 @@ urlpatterns = [
     *(path(f"{alias}<path:rest>", aliases.explore_alias) for alias in aliases.ALIASES),
     *(path(alias, aliases.explore_alias) for alias in aliases.ALIASES),
     re_path(r"^explore/dataset/(?P<dataset_id>[^/]+)/download/?$", ods_v1.download, name="ods-download"),
+    path("api/records/1.0/search/", ods_v1.records_search, name="ods-v1-records"),
+    path("api/records/1.0/download/", ods_v1.records_download, name="ods-v1-download"),
+    path("api/datasets/1.0/search/", ods_v1.datasets_search, name="ods-v1-datasets"),
+    path("api/datasets/1.0/<str:dataset_id>/", ods_v1.dataset, name="ods-v1-dataset"),
     path("api/tiles/<str:dataset_id>/<int:z>/<int:x>/<int:y>.pbf", tiles.tile, name="dataset-tile"),
 ]

@@ -26,6 +26,13 @@ def query_records(
 ) -> tuple[int, list[dict[str, Any]]]:
     """(total_count, results) of a records request; `with_ids` adds `_id` and `_timestamp`."""
     limit, offset = page_bounds(request.limit, request.offset, grouped=bool(request.group_by))
+    return query_page(target, request, limit, offset, with_ids=with_ids)
+
+
+def query_page(
+    target: QueryTarget, request: RecordsRequest, limit: int, offset: int, *, with_ids: bool = False
+) -> tuple[int, list[dict[str, Any]]]:
+    """`query_records` with bounds the caller checked (the v1 API's pages are larger)."""
     spec = target.query_spec(request, limit=limit, offset=offset)
     schema = list(target.fields)
     if with_ids and not request.group_by and (request.select or "*").strip() == "*":
