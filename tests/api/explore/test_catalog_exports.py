@@ -25,7 +25,8 @@ def test_the_export_formats_are_listed(api) -> None:
     assert response.status_code == 200
     assert response.data == {
         "_links": [
-            {"href": BASE_URL + name, "rel": name} for name in ("csv", "json", "xlsx", "dcat", "rdf", "ttl", "jsonld")
+            {"href": BASE_URL + name, "rel": name}
+            for name in ("csv", "json", "xlsx", "dcat", "rdf", "ttl", "jsonld", "rss", "data.json")
         ]
     }
 

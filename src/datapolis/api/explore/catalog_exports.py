@@ -22,6 +22,7 @@ from pydantic import Field
 
 from datapolis.access.querying import VisibleCatalog
 from datapolis.api import dcat
+from datapolis.api.explore import feeds
 from datapolis.api.explore.catalog import dataset_object
 from datapolis.api.explore.links import absolute, link
 from datapolis.api.explore.params import ExportParams
@@ -36,7 +37,8 @@ from datapolis.queries.requests import export_bounds, query_spec
 TABULAR_FORMATS = ("csv", "json", "xlsx")
 # Catalog export format -> rdflib serialization of the DCAT-AP graph.
 DCAT_FORMATS = {"dcat": "xml", "rdf": "xml", "ttl": "turtle", "jsonld": "json-ld"}
-FORMATS = (*TABULAR_FORMATS, *DCAT_FORMATS)
+FEEDS = ("rss", "data.json")
+FORMATS = (*TABULAR_FORMATS, *DCAT_FORMATS, *FEEDS)
 FILENAME = "catalog"
 
 
@@ -60,6 +62,12 @@ def export_catalog(request: HttpRequest, format: str, params: CatalogExportParam
         return _dcat_response(request, format, params)
     if format in TABULAR_FORMATS:
         return _tabular_response(request, format, params)
+    if format in FEEDS:
+        catalog = VisibleCatalog.of_request(request)
+        datasets = [dataset_object(catalog.views[dataset_id], count=catalog.counts[dataset_id])
+                    for dataset_id in _chosen_dataset_ids(catalog, params)]  # fmt: skip
+        write = feeds.rss if format == "rss" else feeds.data_json
+        return write(request, request.portal.name, datasets)
     raise QueryError(f"Unknown catalog export format: {format}. Available formats: {', '.join(FORMATS)}.")
 
 

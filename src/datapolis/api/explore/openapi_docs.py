@@ -31,7 +31,7 @@ DATASET_FORMAT = {
 }
 CATALOG_FORMAT = {
     "description": "csv, json, xlsx (the catalog's metadata as a table), or DCAT-AP: dcat and rdf (RDF/XML), "
-    "ttl (Turtle), jsonld (JSON-LD).",
+    "ttl (Turtle), jsonld (JSON-LD); rss (RSS 2.0) and data.json (Project Open Data 1.1).",
     "example": "dcat",
 }
 
