@@ -172,7 +172,9 @@ class _GraphBuilder:
         self.catalog = catalog
         self.options = options
         self.triples: set[tuple[Any, Any, Any]] = set()
-        self.catalog_node = URIRef(self.api_url("catalog/"))
+        # The URIs Opendatasoft gives: a portal moving here keeps its datasets on
+        # data.gouv.fr, whose harvester knows them by these (docs/explore-api.md).
+        self.catalog_node = URIRef(self.url("/explore/"))
 
     # -- URLs -------------------------------------------------------------------------
 
@@ -228,10 +230,11 @@ class _GraphBuilder:
         dataset_id = dataset["dataset_id"]
         default, dcat = dataset["metas"]["default"], dataset["metas"]["dcat"]
         lang = default.get("language") or self.catalog.language
-        node = URIRef(self.api_url(f"catalog/datasets/{dataset_id}"))
+        page = self.url(f"/explore/dataset/{dataset_id}/")
+        node = URIRef(page)
         self.add(self.catalog_node, DCAT.dataset, node)
         self.add(node, RDF.type, DCAT.Dataset)
-        self.add(node, DCTERMS.identifier, Literal(dataset_id))
+        self.add(node, DCTERMS.identifier, Literal(page))
         self.add_other_identifier(node, dataset["dataset_uid"])
         self.add(node, DCTERMS.title, self.text(default["title"], lang))
         # DCAT-AP makes a description mandatory: the title stands in when there is none.
@@ -253,7 +256,7 @@ class _GraphBuilder:
         self.add(node, DCTERMS.language, self.language(lang))
         self.add(node, DCTERMS.issued, _date_literal(_parse(dcat.get("issued"))))
         self.add(node, DCTERMS.modified, _date_literal(_parse(default.get("modified"))))
-        landing_page = URIRef(self.url(f"/explore/dataset/{dataset_id}/"))
+        landing_page = URIRef(page)
         self.add(node, DCAT.landingPage, landing_page)
         self.add(landing_page, RDF.type, FOAF.Document)
         for format_name in self.distribution_formats(dataset):

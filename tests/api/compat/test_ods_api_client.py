@@ -143,7 +143,7 @@ def test_the_opendatasoft_client_gets_what_the_files_hold(answers, raw, server) 
     dcat = Graph().parse(data=answers["catalogExportDcat"]["text"], format="xml")
     public = ("arrondissements", "mesures-no2", "velib")
     assert set(dcat.subjects(ns.RDF.type, ns.DCAT.Dataset)) == {
-        URIRef(f"{server.api}/catalog/datasets/{dataset_id}") for dataset_id in public
+        URIRef(f"{server.url}/explore/dataset/{dataset_id}/") for dataset_id in public
     }
 
     # errors the client classifies, and access with its ApiKey header
