@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from datapolis.api import aliases, ods_v1, tiles
+from datapolis.api import aliases, ckan, ods_v1, tiles
 from datapolis.api.explore.views import api as explore_api
 
 urlpatterns = [
@@ -12,5 +12,7 @@ urlpatterns = [
     path("api/records/1.0/download/", ods_v1.records_download, name="ods-v1-download"),
     path("api/datasets/1.0/search/", ods_v1.datasets_search, name="ods-v1-datasets"),
     path("api/datasets/1.0/<str:dataset_id>/", ods_v1.dataset, name="ods-v1-dataset"),
+    path("api/3/action/<str:name>", ckan.action, name="ckan-action"),
+    path("api/action/<str:name>", ckan.action),  # the path ckanapi calls
     path("api/tiles/<str:dataset_id>/<int:z>/<int:x>/<int:y>.pbf", tiles.tile, name="dataset-tile"),
 ]

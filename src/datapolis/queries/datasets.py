@@ -84,13 +84,18 @@ class CatalogTable:
         return self.store.cursor().execute(sql, params).fetchall()
 
 
-def query_catalog(table: CatalogTable, request: RecordsRequest) -> tuple[int, list[dict[str, Any]], bool]:
+def query_catalog(
+    table: CatalogTable, request: RecordsRequest, *, bounds: tuple[int, int] | None = None
+) -> tuple[int, list[dict[str, Any]], bool]:
     """(total, rows, plain) of a catalog query.
 
     A plain query (no select, no group_by) returns `{"dataset_id"}` rows in the requested
     order (by default the most recently modified first), for the caller to describe.
+    `bounds` (limit, offset) replace the Explore API's checks of the request's own, for an
+    API whose pages are larger (CKAN's: up to 1,000 datasets).
     """
-    limit, offset = page_bounds(request.limit, request.offset, grouped=bool(request.group_by))
+    grouped = bool(request.group_by)
+    limit, offset = bounds or page_bounds(request.limit, request.offset, grouped=grouped)
     spec = query_spec(request, limit=limit, offset=offset)
     plain = not request.select and not request.group_by
     if plain:

@@ -8,6 +8,7 @@ distributions, the exports its data can be downloaded in.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -31,8 +32,12 @@ def _date(text: str | None) -> datetime | None:
 
 
 def rss(request: HttpRequest, portal_name: str, datasets: list[dict[str, Any]]) -> HttpResponse:
-    feed = Rss201rev2Feed(title=portal_name, link=request.build_absolute_uri("/catalog/"),
-                          description=portal_name, language=request.LANGUAGE_CODE)  # fmt: skip
+    feed = Rss201rev2Feed(
+        title=portal_name,
+        link=request.build_absolute_uri("/catalog/"),
+        description=portal_name,
+        language=request.LANGUAGE_CODE,
+    )
     for dataset in datasets:
         metas = dataset["metas"]["default"]
         feed.add_item(
@@ -47,21 +52,43 @@ def rss(request: HttpRequest, portal_name: str, datasets: list[dict[str, Any]]) 
     return HttpResponse(feed.writeString("utf-8"), content_type="application/rss+xml; charset=utf-8")
 
 
-def _distributions(request: HttpRequest, dataset: dict[str, Any]) -> list[dict[str, str]]:
+@dataclass(frozen=True)
+class ExportLink:
+    name: str  # the export format: csv, json...
+    url: str
+    media_type: str
+    filename: str
+
+
+def export_links(request: HttpRequest, dataset: dict[str, Any], formats: tuple[str, ...]) -> list[ExportLink]:
+    """The exports of `formats` a dataset's data can be downloaded in (none without data to see)."""
     if not dataset["has_records"] or not dataset.get("data_visible", True):
         return []
     geographic = "geo" in (dataset.get("features") or [])
-    base = f"/api/explore/v2.1/catalog/datasets/{dataset['dataset_id']}/exports/"
+    dataset_id = dataset["dataset_id"]
+    base = f"/api/explore/v2.1/catalog/datasets/{dataset_id}/exports/"
+    return [
+        ExportLink(
+            name,
+            request.build_absolute_uri(base + name),
+            dcat.MEDIA_TYPES[name],
+            f"{dataset_id}{FORMATS[name].extension}",
+        )
+        for name in formats
+        if geographic or not FORMATS[name].geographic
+    ]
+
+
+def _distributions(request: HttpRequest, dataset: dict[str, Any]) -> list[dict[str, str]]:
     return [
         {
             "@type": "dcat:Distribution",
-            "title": f"{dataset['dataset_id']}{FORMATS[name].extension}",
-            "downloadURL": request.build_absolute_uri(base + name),
-            "mediaType": dcat.MEDIA_TYPES[name],
-            "format": name.upper(),
+            "title": link.filename,
+            "downloadURL": link.url,
+            "mediaType": link.media_type,
+            "format": link.name.upper(),
         }
-        for name in DATA_JSON_FORMATS
-        if geographic or not FORMATS[name].geographic
+        for link in export_links(request, dataset, DATA_JSON_FORMATS)
     ]
 
 
@@ -88,6 +115,11 @@ def data_json(request: HttpRequest, portal_name: str, datasets: list[dict[str, A
         if metas["license_url"]:
             entry["license"] = metas["license_url"]
         entries.append(entry)
-    catalog = {"@context": f"{POD_SCHEMA}/catalog.jsonld", "@type": "dcat:Catalog", "conformsTo": POD_SCHEMA,
-               "describedBy": f"{POD_SCHEMA}/catalog.json", "dataset": entries}  # fmt: skip
+    catalog = {
+        "@context": f"{POD_SCHEMA}/catalog.jsonld",
+        "@type": "dcat:Catalog",
+        "conformsTo": POD_SCHEMA,
+        "describedBy": f"{POD_SCHEMA}/catalog.json",
+        "dataset": entries,
+    }
     return HttpResponse(orjson.dumps(catalog), content_type="application/json; charset=utf-8")
