@@ -2,23 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from django.test import Client
 
-from datapolis.catalog import services
-
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "datasets"
-
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def stations(catalog_store) -> None:
-    path = DATA / "velib" / "velib-emplacement-des-stations.csv"
-    services.import_file(path, "velib-stations")
-    services.import_file(path, "stations-internes", visibility="restricted")
 
 
 @pytest.mark.parametrize("alias", ["/api/v2/", "/api/explore/v2.0/"])

@@ -5,31 +5,14 @@ from __future__ import annotations
 
 import csv
 import io
-from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import User
 from django.test import Client
 
-from datapolis.access.services import Holder, create_api_key, grant
-from datapolis.catalog import services
-
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "datasets"
 DOWNLOAD = "/explore/dataset/{}/download/"
 LABELS = ["Identifiant station", "Nom de la station", "Capacité de la station", "Coordonnées géographiques"]
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def stations(catalog_store) -> str:
-    """The Vélib' stations, public and restricted; the key of a user granted the restricted copy."""
-    path = DATA / "velib" / "velib-emplacement-des-stations.csv"
-    services.import_file(path, "velib-stations")
-    services.import_file(path, "stations-internes", visibility="restricted")
-    User.objects.create_user("analyste")
-    grant("stations-internes", Holder(user="analyste"))
-    return create_api_key("analyste")[1]
 
 
 def rows_of(response) -> list[list[str]]:

@@ -13,8 +13,6 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from datapolis.catalog import services
-
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
 REFERENCE = json.loads(
     (SHARED / "ods-reference" / "velib-emplacement-des-stations-api-records-1.0-search.json").read_text()
@@ -23,13 +21,6 @@ SEARCH = "/api/records/1.0/search/"
 CAPACITY, GEO = "capacite_de_la_station", "coordonnees_geographiques"
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def stations(catalog_store) -> None:
-    path = SHARED / "datasets" / "velib" / "velib-emplacement-des-stations.csv"
-    services.import_file(path, "velib-stations", metadata={"title": "Stations Vélib'", "themes": ["Transports"]})
-    services.import_file(path, "stations-internes", visibility="restricted", metadata={"title": "Interne"})
 
 
 def v1(path: str = SEARCH, **params: object) -> dict:
