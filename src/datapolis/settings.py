@@ -157,6 +157,7 @@ MEDIA_URL = "/media/"
 DATAPOLIS_INGEST_MEMORY_LIMIT = CONFIG.ingest_memory_limit
 # Seconds a request's queries may run before the engine is interrupted (0: no limit).
 DATAPOLIS_QUERY_TIMEOUT = CONFIG.query_timeout
+DATAPOLIS_TILE_CACHE_BYTES = 64 * 1024 * 1024  # each process's cache of vector tiles (api/tiles.py)
 
 # Back office (docs/backoffice.md).
 # Uploads: files above this size are refused before they reach a reader, uploaded or downloaded.

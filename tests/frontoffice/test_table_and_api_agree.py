@@ -56,7 +56,7 @@ def test_hostile_filter_text_is_quoted_not_interpreted(matrix_with_data: Matrix)
 def test_the_state_lives_in_the_url_and_round_trips(matrix_with_data: Matrix) -> None:
     from django.http import QueryDict
 
-    from datapolis.access.querying import field_specs
+    from datapolis.catalog.fields import field_specs
 
     fields = field_specs(matrix_with_data.datasets["public"])
     query = QueryDict("q=meu&c.commune=meu&min.population=100&max.population=x&refine=commune:Meudon&sort=-id&page=2")

@@ -20,8 +20,8 @@ from datapolis.access.policy import (
     principal_from_request,
     visible_datasets_queryset,
 )
-from datapolis.catalog import metadata_cache
 from datapolis.catalog.dataset_objects import FREQUENCY_URIS
+from datapolis.catalog.fields import field_specs
 from datapolis.catalog.models import Dataset, Visibility
 from datapolis.catalog.storage import get_store
 from datapolis.queries import records
@@ -53,24 +53,6 @@ class DatasetAccess:
     @property
     def has_data(self) -> bool:
         return self.target.has_data
-
-
-def field_specs(dataset: Dataset) -> list[FieldSpec]:
-    """The dataset's fields as the engine and the compiler know them (cached per dataset)."""
-    return metadata_cache.cached(("field_specs", dataset.pk), lambda: _field_specs(dataset))
-
-
-def _field_specs(dataset: Dataset) -> list[FieldSpec]:
-    return [
-        FieldSpec(
-            name=field.name,
-            label=field.label,
-            type=field.type,
-            description=field.description or None,
-            annotations=field.annotations(),
-        )
-        for field in dataset.fields.all()
-    ]
 
 
 def query_target(view: DatasetView) -> QueryTarget:

@@ -29,7 +29,7 @@ _cache: TileCache | None = None
 def tile_cache() -> TileCache:
     global _cache
     if _cache is None:
-        _cache = TileCache(max_bytes=getattr(settings, "DATAPOLIS_TILE_CACHE_BYTES", 64 * 1024 * 1024))
+        _cache = TileCache(max_bytes=settings.DATAPOLIS_TILE_CACHE_BYTES)
     return _cache
 
 

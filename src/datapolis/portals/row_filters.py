@@ -12,19 +12,12 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext as _
 
+from datapolis.catalog.fields import field_specs
 from datapolis.odsql import ODSQLError, QuerySpec, check_query
-from datapolis.schema import FieldSpec
 
 
 class InvalidRowFilter(ValueError):
     """The row filter is not a valid ODSQL condition on the dataset's fields."""
-
-
-def dataset_field_specs(dataset) -> list[FieldSpec]:
-    return [
-        FieldSpec(name=field.name, label=field.label, type=field.type, annotations=field.annotations())
-        for field in dataset.fields.all()
-    ]
 
 
 def validate_row_filter(text: str | None, dataset) -> str:
@@ -33,7 +26,7 @@ def validate_row_filter(text: str | None, dataset) -> str:
     if not text:
         return ""
     try:
-        check_query(QuerySpec(restrictions=[text]), dataset_field_specs(dataset))
+        check_query(QuerySpec(restrictions=[text]), field_specs(dataset))
     except ODSQLError as error:
         raise InvalidRowFilter(_("Invalid row filter: %(error)s") % {"error": error.message}) from None
     return text
