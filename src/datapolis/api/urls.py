@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from datapolis.api import aliases, ckan, ods_v1, tiles
+from datapolis.api import aliases, ckan, ods_v1, ogc, tiles
 from datapolis.api.explore.views import api as explore_api
 
 urlpatterns = [
@@ -14,5 +14,11 @@ urlpatterns = [
     path("api/datasets/1.0/<str:dataset_id>/", ods_v1.dataset, name="ods-v1-dataset"),
     path("api/3/action/<str:name>", ckan.action, name="ckan-action"),
     path("api/action/<str:name>", ckan.action),  # the path ckanapi calls
+    path("api/ogc/", ogc.landing, name="ogc-landing"),
+    path("api/ogc/conformance", ogc.conformance, name="ogc-conformance"),
+    path("api/ogc/collections", ogc.collections, name="ogc-collections"),
+    path("api/ogc/collections/<str:collection_id>", ogc.collection, name="ogc-collection"),
+    path("api/ogc/collections/<str:collection_id>/items", ogc.items, name="ogc-items"),
+    path("api/ogc/collections/<str:collection_id>/items/<str:feature_id>", ogc.item, name="ogc-item"),
     path("api/tiles/<str:dataset_id>/<int:z>/<int:x>/<int:y>.pbf", tiles.tile, name="dataset-tile"),
 ]
