@@ -20,6 +20,7 @@ dataset's first visible geographic field; its other fields are the properties.
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -131,11 +132,25 @@ def _collection(request: HttpRequest, access: DatasetAccess, geo: FieldSpec) -> 
     }
 
 
+_extents: dict[tuple, list[float]] = {}
+_extents_lock = threading.Lock()
+
+
 def _extent(access: DatasetAccess, geo: FieldSpec) -> list[float]:
-    box = aggregate(access.target, f"bbox({odsql_field(geo.name)}) as box").get("box") if access.has_data else None
-    if not box:
-        return [-180.0, -90.0, 180.0, 90.0]
-    return list(shapely.geometry.shape(box["geometry"]).bounds)
+    """The bounding box of the caller's features, measured once per version and row filters."""
+    target = access.target
+    key = (target.dataset_id, target.snapshot, geo.name, target.row_filters)
+    with _extents_lock:
+        known = _extents.get(key)
+    if known is not None:
+        return known
+    box = aggregate(target, f"bbox({odsql_field(geo.name)}) as box").get("box") if target.has_data else None
+    extent = list(shapely.geometry.shape(box["geometry"]).bounds) if box else [-180.0, -90.0, 180.0, 90.0]
+    with _extents_lock:
+        if len(_extents) > 1000:
+            _extents.clear()
+        _extents[key] = extent
+    return extent
 
 
 @ogc_view
