@@ -32,7 +32,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "datapolis.settings")
 import django
 django.setup()
 from django.contrib.auth.models import User
-from datapolis.backoffice.fetch import FetchError
+from datapolis.fetching import FetchError
 from datapolis.backoffice.services import start_from_url
 from datapolis.portals.models import Portal
 

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from datapolis.backoffice.fetch import FetchError, address_allowed, fetch, parse_networks
 from datapolis.backoffice.models import Upload
+from datapolis.fetching import FetchError, address_allowed, fetch, parse_networks
 from tests.backoffice.conftest import french_csv_text, upload_id_from
 
 CSV = french_csv_text(rows=25).encode()

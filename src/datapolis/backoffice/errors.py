@@ -21,8 +21,9 @@ class Refusal(Exception):
     """Something asked of the back office cannot be done; `template` % `params` says why.
 
     `template` is an English sentence marked for translation (`gettext_noop`), `code` picks
-    the hint `explain()` adds. The one class behind `BackofficeError` (services),
-    `UploadRefused` (uploads) and `FetchError` (URL sources), which differ in their default code.
+    the hint `explain()` adds. The one class behind `BackofficeError` (services) and
+    `UploadRefused` (uploads), which differ in their default code; `datapolis.fetching.FetchError`
+    (URL sources) has the same attributes.
     """
 
     default_code = "refused"

@@ -29,7 +29,6 @@ from django.utils.translation import gettext_noop
 
 from datapolis.backoffice import uploads
 from datapolis.backoffice.errors import Refusal, error_dict
-from datapolis.backoffice.fetch import FetchError, fetch, parse_networks
 from datapolis.backoffice.models import Upload, UploadState
 from datapolis.catalog import events
 from datapolis.catalog import services as catalog
@@ -37,6 +36,7 @@ from datapolis.catalog.dataset_objects import LICENSE_URLS
 from datapolis.catalog.models import Dataset, Status
 from datapolis.catalog.storage import get_store
 from datapolis.engine import Version
+from datapolis.fetching import FetchError, fetch, parse_networks
 from datapolis.ingest import IngestError, ReadOptions, detect_format
 from datapolis.ingest.isolation import preview as isolated_preview
 from datapolis.jobs import lifecycle as jobs

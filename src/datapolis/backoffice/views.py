@@ -17,7 +17,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from datapolis.access.policy import editable_datasets, may_create_dataset, required_organisations, session_principal
 from datapolis.backoffice import services, uploads
 from datapolis.backoffice.errors import explain
-from datapolis.backoffice.fetch import FetchError
 from datapolis.backoffice.forms import (
     DeleteForm,
     FieldFormSet,
@@ -29,6 +28,7 @@ from datapolis.backoffice.forms import (
 from datapolis.backoffice.models import Upload, UploadState
 from datapolis.backoffice.permissions import backoffice_view, editable_dataset, forbidden
 from datapolis.catalog.models import Dataset
+from datapolis.fetching import FetchError
 from datapolis.ingest import IngestError
 from datapolis.jobs.models import Job, JobStatus
 

@@ -1,4 +1,4 @@
-"""Download a URL source on the server, safely.
+"""Download from a URL on the server, safely (URL sources, harvesting).
 
 The server must not become a way into the networks it can reach (SSRF): the host name
 is resolved first and every address it resolves to must be public (not private,
@@ -16,7 +16,9 @@ Only the standard library is used; no proxy is used (a proxy would decide the ad
 from __future__ import annotations
 
 import http.client
+import io
 import ipaddress
+import json
 import re
 import socket
 import ssl
@@ -25,15 +27,14 @@ import zlib
 from dataclasses import dataclass
 from email.message import Message
 from pathlib import Path, PurePosixPath
+from typing import Any, BinaryIO
 from urllib.parse import unquote, urljoin, urlsplit
 
-from django.utils.translation import gettext_noop
-
-from datapolis.backoffice.errors import Refusal
+from datapolis.ingest.errors import gettext_noop
 
 CHUNK = 1024 * 1024
 MAX_REDIRECTS = 5
-USER_AGENT = "Datapolis back office (data import)"
+USER_AGENT = "Datapolis (data import)"
 
 CONTENT_TYPE_EXTENSIONS = {
     "text/csv": ".csv",
@@ -53,10 +54,18 @@ CONTENT_TYPE_EXTENSIONS = {
 }
 
 
-class FetchError(Refusal):
-    """The URL could not be downloaded; `template` % `params` says why (translatable)."""
+class FetchError(Exception):
+    """The URL could not be downloaded; `template` % `params` says why.
 
-    default_code = "fetch_failed"
+    `template` is an English sentence marked for translation; `code` names the problem
+    (`private_address`, `timeout`, `http_status`...), which the faces turn into a hint.
+    """
+
+    def __init__(self, template: str, params: dict[str, Any] | None = None, code: str = "fetch_failed") -> None:
+        super().__init__(template % (params or {}))
+        self.template = template
+        self.params = params or {}
+        self.code = code
 
 
 @dataclass
@@ -65,6 +74,9 @@ class Fetched:
     filename: str
     content_type: str
     size: int
+    etag: str = ""
+    last_modified: str = ""
+    not_modified: bool = False  # 304 to a conditional request: nothing was written
 
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -140,21 +152,54 @@ def fetch(
     max_bytes: int,
     timeout: float,
     allowed_networks: tuple[Network, ...] = (),
+    headers: dict[str, str] | None = None,
 ) -> Fetched:
-    """Download `url` into `destination`; FetchError (and no file left) on any problem."""
+    """Download `url` into `destination`; FetchError (and no file left) on any problem.
+
+    `headers` are sent as well (an API key, `If-None-Match`...); a 304 answer to a
+    conditional request returns `not_modified` and leaves no file.
+    """
+    deadline = time.monotonic() + timeout
+    destination = Path(destination)
+    try:
+        with open(destination, "wb") as handle:
+            fetched = _fetch(url, handle, max_bytes, deadline, allowed_networks, headers or {})
+    except BaseException as error:
+        destination.unlink(missing_ok=True)
+        raise _as_fetch_error(error, timeout) from error
+    if fetched.not_modified:
+        destination.unlink(missing_ok=True)
+    return fetched
+
+
+def fetch_json(
+    url: str,
+    *,
+    max_bytes: int,
+    timeout: float,
+    allowed_networks: tuple[Network, ...] = (),
+    headers: dict[str, str] | None = None,
+) -> Any:
+    """The JSON document at `url` (an API's answer), with the same rules as `fetch`."""
+    buffer = io.BytesIO()
     deadline = time.monotonic() + timeout
     try:
-        return _fetch(url, Path(destination), max_bytes, deadline, allowed_networks)
-    except FetchError:
-        Path(destination).unlink(missing_ok=True)
-        raise
-    except (OSError, http.client.HTTPException) as error:
-        Path(destination).unlink(missing_ok=True)
-        if isinstance(error, TimeoutError | socket.timeout):
-            raise _too_slow(timeout) from error
+        _fetch(url, buffer, max_bytes, deadline, allowed_networks, {"Accept": "application/json", **(headers or {})})
+        return json.loads(buffer.getvalue())
+    except ValueError as error:
         raise FetchError(
-            gettext_noop("The download failed: %(error)s."), {"error": str(error) or type(error).__name__}
+            gettext_noop("The server did not answer with JSON: %(error)s."), {"error": str(error)}, code="bad_answer"
         ) from error
+    except BaseException as error:
+        raise _as_fetch_error(error, timeout) from error
+
+
+def _as_fetch_error(error: BaseException, timeout: float) -> BaseException:
+    if isinstance(error, FetchError) or not isinstance(error, OSError | http.client.HTTPException):
+        return error
+    if isinstance(error, TimeoutError | socket.timeout):
+        return _too_slow(timeout)
+    return FetchError(gettext_noop("The download failed: %(error)s."), {"error": str(error) or type(error).__name__})
 
 
 def _too_slow(timeout: float) -> FetchError:
@@ -165,7 +210,9 @@ def _too_slow(timeout: float) -> FetchError:
     )
 
 
-def _fetch(url: str, destination: Path, max_bytes: int, deadline: float, allowed_networks) -> Fetched:
+def _fetch(
+    url: str, output: BinaryIO, max_bytes: int, deadline: float, allowed_networks, headers: dict[str, str]
+) -> Fetched:
     for _ in range(MAX_REDIRECTS + 1):
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -183,10 +230,11 @@ def _fetch(url: str, destination: Path, max_bytes: int, deadline: float, allowed
         connection = _pinned_connection(parts.scheme, host, port, remaining, target)
         try:
             path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-            connection.request(
-                "GET", path, headers={"User-Agent": USER_AGENT, "Accept": "*/*", "Accept-Encoding": "gzip"}
-            )
+            sent = {"User-Agent": USER_AGENT, "Accept": "*/*", **headers, "Accept-Encoding": "gzip"}
+            connection.request("GET", path, headers=sent)
             response = connection.getresponse()
+            if response.status == 304 and _conditional(headers):
+                return Fetched(url=url, filename="", content_type="", size=0, not_modified=True)
             if response.status in (301, 302, 303, 307, 308):
                 location = response.getheader("Location")
                 if not location:
@@ -199,12 +247,14 @@ def _fetch(url: str, destination: Path, max_bytes: int, deadline: float, allowed
                     {"status": response.status, "reason": response.reason},
                     code="http_status",
                 )
-            size = _save(response, destination, max_bytes, deadline)
+            size = _save(response, output, max_bytes, deadline)
             return Fetched(
                 url=url,
                 filename=_filename(response, parts.path),
                 content_type=(response.getheader("Content-Type") or "").split(";")[0].strip().lower(),
                 size=size,
+                etag=response.getheader("ETag") or "",
+                last_modified=response.getheader("Last-Modified") or "",
             )
         finally:
             connection.close()
@@ -212,16 +262,18 @@ def _fetch(url: str, destination: Path, max_bytes: int, deadline: float, allowed
 
 
 def _too_large(max_bytes: int) -> FetchError:
-    from datapolis.backoffice.uploads import human_size
-
     return FetchError(
-        gettext_noop("The file is larger than the %(limit)s this instance accepts."),
-        {"limit": human_size(max_bytes)},
+        gettext_noop("The file is larger than the %(megabytes)s MB this instance accepts."),
+        {"megabytes": f"{max_bytes / 1e6:g}"},
         code="too_large",
     )
 
 
-def _save(response: http.client.HTTPResponse, destination: Path, max_bytes: int, deadline: float) -> int:
+def _conditional(headers: dict[str, str]) -> bool:
+    return any(name.lower() in ("if-none-match", "if-modified-since") for name in headers)
+
+
+def _save(response: http.client.HTTPResponse, handle: BinaryIO, max_bytes: int, deadline: float) -> int:
     declared = response.getheader("Content-Length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
         raise _too_large(max_bytes)
@@ -233,25 +285,24 @@ def _save(response: http.client.HTTPResponse, destination: Path, max_bytes: int,
         )
     inflater = zlib.decompressobj(16 + zlib.MAX_WBITS) if encoding != "identity" else None
     size = 0
-    with open(destination, "wb") as handle:
-        while True:
-            if time.monotonic() > deadline:
-                raise _too_slow(0)
-            chunk = response.read1(CHUNK)
-            if not chunk:
-                break
-            if inflater is not None:
-                chunk = inflater.decompress(chunk, max_bytes + 1 - size)
-            size += len(chunk)
-            if size > max_bytes:
-                raise _too_large(max_bytes)
-            handle.write(chunk)
+    while True:
+        if time.monotonic() > deadline:
+            raise _too_slow(0)
+        chunk = response.read1(CHUNK)
+        if not chunk:
+            break
         if inflater is not None:
-            rest = inflater.flush()
-            size += len(rest)
-            if size > max_bytes:
-                raise _too_large(max_bytes)
-            handle.write(rest)
+            chunk = inflater.decompress(chunk, max_bytes + 1 - size)
+        size += len(chunk)
+        if size > max_bytes:
+            raise _too_large(max_bytes)
+        handle.write(chunk)
+    if inflater is not None:
+        rest = inflater.flush()
+        size += len(rest)
+        if size > max_bytes:
+            raise _too_large(max_bytes)
+        handle.write(rest)
     return size
 
 
