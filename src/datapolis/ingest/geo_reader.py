@@ -24,7 +24,7 @@ from datapolis.engine.sql import quote_identifier, quote_literal
 from datapolis.ingest import kml_data
 from datapolis.ingest.errors import IngestError, gettext_noop
 from datapolis.ingest.inference import point_struct
-from datapolis.ingest.json_reader import scalar_column
+from datapolis.ingest.json_reader import list_column, scalar_column
 from datapolis.ingest.options import ReadOptions
 from datapolis.ingest.relation import LATITUDES, LONGITUDES, StagedColumn, Staging, bounds_within, new_name
 
@@ -76,7 +76,8 @@ def stage_typed_columns(
     """Staged columns for a table whose columns carry DuckDB types (GDAL layers, Parquet).
 
     Strings are read as dates and geometries only, except in the `untyped` columns, whose
-    text says nothing of its type (numbers and booleans are read from them too).
+    text says nothing of its type (numbers and booleans are read from them too). Lists of
+    scalars (`VARCHAR[]`, `BIGINT[]`...) are multivalued text fields, their values as text.
     """
     staged: list[StagedColumn] = []
     selects: list[str] = []
@@ -91,6 +92,11 @@ def stage_typed_columns(
             else:
                 staged.append(StagedColumn(column, name, "geo_shape"))
                 selects.append(f"{geometry} AS {column}")
+            continue
+        values = list_column(quoted, kind)
+        if values is not None:  # a list of scalars: a multivalued text field
+            staged.append(StagedColumn(column, name, "text", multivalued=True))
+            selects.append(f"{values} AS {column}")
             continue
         field_type, sql = scalar_column(quoted, kind)
         staged.append(StagedColumn(column, name, field_type, textual=field_type is None and name not in untyped))

@@ -1,7 +1,8 @@
 """JSON (array of records, or the array at `json_path`), JSON Lines and GeoJSON, read by DuckDB.
 
 Flattening rule: a record's nested object becomes one field per key ("fields.name" ->
-fields_name), one level deep; anything deeper, and arrays, are kept as JSON text. An
+fields_name), one level deep; anything deeper, and arrays, are kept as JSON text, but
+arrays of strings, which are multivalued text fields (lists of values). An
 object {"lon", "lat"} is a geo_point_2d, a GeoJSON geometry (or Feature) object is a
 geo_shape. JSON numbers and booleans keep their type; strings go through inference.
 In GeoJSON, properties are the fields and the geometry is a geo_point_2d when every
@@ -31,6 +32,7 @@ _MAX_OBJECT_BYTES = 2**30
 _MEMORY_UNITS = {"bytes": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40}
 _INTEGERS = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER"}
 _FLOATS = {"FLOAT", "DOUBLE", "UBIGINT", "HUGEINT", "UHUGEINT"}
+_LIST_ELEMENTS = _INTEGERS | _FLOATS | {"DECIMAL", "BOOLEAN", "DATE", "TIMESTAMP"}
 
 
 def stage_json(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions) -> Staging:
@@ -261,6 +263,22 @@ def scalar_column(expression: str, column_type: str) -> tuple[FieldType | None, 
     return None, f"CAST(to_json({expression}) AS VARCHAR)"
 
 
+def list_column(expression: str, column_type: str, *, strings_only: bool = False) -> str | None:
+    """The `VARCHAR[]` a list of scalars is stored as (a multivalued text field); None for any other type.
+
+    With `strings_only` (JSON), only lists of strings: a JSON list of numbers is more often
+    a tuple, such as coordinates, than a set of values. Lists of lists or objects are neither.
+    """
+    if not column_type.endswith("[]"):
+        return None
+    element = column_type[:-2]
+    if element == "VARCHAR":
+        return expression
+    if strings_only or element.split("(")[0] not in _LIST_ELEMENTS:
+        return None
+    return f"CAST({expression} AS VARCHAR[])"
+
+
 def _struct_members(column_type: str) -> list[str]:
     """The `key TYPE` members of `STRUCT(...)`, split at the commas outside nested types."""
     inner = column_type[len("STRUCT(") : -1]
@@ -328,7 +346,12 @@ def _flatten(
             selects.append(select)
             continue
         column_name = f"c{offset + len(staged) + 1}"
-        staged.append(StagedColumn(column_name, label, field_type, textual=field_type is None))
+        values = list_column(expression, column_type, strings_only=True)
+        if values is not None:
+            staged.append(StagedColumn(column_name, label, "text", multivalued=True))
+            sql = values
+        else:
+            staged.append(StagedColumn(column_name, label, field_type, textual=field_type is None))
         selects.append(f"{sql} AS {quote_identifier(column_name)}")
     return staged, ", ".join(select for select in selects if select)
 

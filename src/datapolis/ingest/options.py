@@ -17,6 +17,7 @@ class ReadOptions:
     json_path: str | None = None  # dotted path to the array of records in a JSON document
     epsg: int | None = None  # declared projection of coordinates when the file does not say
     field_types: dict[str, FieldType] = field(default_factory=dict)  # forced types by field name
+    multivalued: dict[str, str] = field(default_factory=dict)  # field name -> separator of its values
     original_name: str | None = None  # the uploaded file's name, when the path is a temporary file
 
     def to_dict(self) -> dict[str, Any]:

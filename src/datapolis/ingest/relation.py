@@ -28,6 +28,8 @@ from datapolis.schema import FIELD_TYPES, FieldSpec, FieldType, normalise_field_
 GEO_POINT_NAME = "geo_point_2d"
 GEO_POINT_LABEL = "Geo Point"
 
+MAX_SEPARATOR_LENGTH = 5  # what the catalog keeps of a field's separator
+
 _LAT_WORDS = {"lat", "latitude", "ylat", "ylatitude"}
 _LON_WORDS = {"lon", "lng", "long", "longitude", "xlon", "xlong", "xlongitude"}
 _X_WORDS = {"x", "xl93", "x93", "xlambert", "coordx"}
@@ -50,6 +52,7 @@ class StagedColumn:
     label: str  # what the file calls it
     type: FieldType | None = None  # None: VARCHAR whose type is inferred; else holds that type's storage value
     textual: bool = False  # a string of a typed format (JSON...): never read as a number or boolean
+    multivalued: bool = False  # a list of values of a typed format (Parquet, JSON): VARCHAR[], type "text"
 
 
 def _no_check() -> None:
@@ -103,19 +106,20 @@ def _build(con: duckdb.DuckDBPyConnection, staging: Staging, options: ReadOption
     taken: set[str] = set()
     names = [normalise_field_name(column.label, taken) for column in staging.columns]
     forced_types = _forced_types(staging, names, options)
+    separators = _separators(staging, names, options, forced_types)
     forced = {
         name: _forced(con, staging, column, name, position, forced_types[name])
         for position, (column, name) in enumerate(zip(staging.columns, names, strict=True), start=1)
-        if name in forced_types
+        if name in forced_types and name not in separators
     }
     to_infer = [
         inference.TextColumn(column.column, column.label, column.textual)
         for column, name in zip(staging.columns, names, strict=True)
-        if column.type is None and name not in forced
+        if column.type is None and name not in forced and name not in separators
     ]
     conversions = inference.sample_conversions(con, staging.table, to_infer, staging.row_count)
     while True:
-        fields = _fields(staging, names, forced, conversions)
+        fields = _fields(staging, names, forced, conversions, separators)
         typed, failing = _materialise(con, staging, fields, conversions)
         if not failing:
             break
@@ -137,6 +141,8 @@ def _build(con: duckdb.DuckDBPyConnection, staging: Staging, options: ReadOption
         source["original_name"] = options.original_name
     if options.field_types:
         source["field_types"] = dict(options.field_types)
+    if options.multivalued:
+        source["multivalued"] = dict(options.multivalued)
     return Prepared(view, [f.spec for f in fields], source)
 
 
@@ -145,16 +151,21 @@ def _fields(
     names: list[str],
     forced: dict[str, tuple[FieldType, str]],
     conversions: dict[str, inference.Conversion | None],
+    separators: dict[str, str],
 ) -> list[_Field]:
     fields = []
     for column, name in zip(staging.columns, names, strict=True):
-        if name in forced:
+        annotations: dict[str, list[Any]] = {}
+        if name in separators:
+            field_type, expression = "text", _values(column, separators[name])
+            annotations["multivalued"] = [separators[name]]
+        elif name in forced:
             field_type, expression = forced[name]
         elif column.type is None:
             field_type, expression = _inferred(column, conversions.get(column.column))
         else:
             field_type, expression = column.type, quote_identifier(column.column)
-        fields.append(_Field(FieldSpec(name, column.label, field_type), expression, column))
+        fields.append(_Field(FieldSpec(name, column.label, field_type, annotations=annotations), expression, column))
     return fields
 
 
@@ -199,12 +210,19 @@ def _inferred(column: StagedColumn, conversion: inference.Conversion | None) -> 
     return conversion.type, conversion.sql(inference.value_expression(column.column))
 
 
+def _option_field(staging: Staging, names: list[str], key: str) -> str:
+    """The field an option names, by its name or by the header as written (a name not in `names` if none)."""
+    if key in names:
+        return key
+    by_label = {column.label: name for column, name in zip(staging.columns, names, strict=True)}
+    return by_label.get(key) or normalise_field_name(key)
+
+
 def _forced_types(staging: Staging, names: list[str], options: ReadOptions) -> dict[str, FieldType]:
     """Publisher overrides, keyed by field name (a header as written is accepted too)."""
-    by_label = {column.label: name for column, name in zip(staging.columns, names, strict=True)}
     forced: dict[str, FieldType] = {}
     for key, field_type in options.field_types.items():
-        name = key if key in names else by_label.get(key) or normalise_field_name(key)
+        name = _option_field(staging, names, key)
         if name not in names:
             raise IngestError(
                 staging.path,
@@ -223,6 +241,74 @@ def _forced_types(staging: Staging, names: list[str], options: ReadOptions) -> d
             )
         forced[name] = field_type
     return forced
+
+
+# -- multivalued fields -------------------------------------------------------------
+
+
+def _separators(
+    staging: Staging, names: list[str], options: ReadOptions, forced_types: dict[str, FieldType]
+) -> dict[str, str]:
+    """The multivalued fields and their separators: those the options name, and every list of a typed format."""
+    separators = {name: "," for column, name in zip(staging.columns, names, strict=True) if column.multivalued}
+    for key, separator in options.multivalued.items():
+        name = _option_field(staging, names, key)
+        if name not in names:
+            raise _bad_multivalued(
+                staging,
+                gettext_noop("The multivalued field %(field)s names no column of the file (its fields: %(fields)s)."),
+                {"field": key, "fields": ", ".join(names)},
+                key,
+            )
+        if not isinstance(separator, str) or not 1 <= len(separator) <= MAX_SEPARATOR_LENGTH:
+            raise _bad_multivalued(
+                staging,
+                gettext_noop("The separator of multivalued field %(field)s must be 1 to %(max)s characters."),
+                {"field": key, "max": MAX_SEPARATOR_LENGTH},
+                name,
+            )
+        separators[name] = separator
+    for column, name in zip(staging.columns, names, strict=True):
+        if name in separators:
+            _check_multivalued(staging, column, name, forced_types.get(name))
+    return separators
+
+
+def _check_multivalued(staging: Staging, column: StagedColumn, name: str, forced_type: FieldType | None) -> None:
+    """A multivalued field holds text: neither geometries nor another forced type."""
+    if column.type in ("geo_point_2d", "geo_shape"):
+        raise _bad_multivalued(
+            staging,
+            gettext_noop("Field %(field)s holds geometries and cannot be multivalued."),
+            {"field": name},
+            name,
+        )
+    if forced_type not in (None, "text"):
+        raise _bad_multivalued(
+            staging,
+            gettext_noop("Field %(field)s is multivalued: its values are text, not %(type)s."),
+            {"field": name, "type": forced_type},
+            name,
+        )
+
+
+def _bad_multivalued(staging: Staging, template: str, params: dict[str, Any], field_name: str) -> IngestError:
+    return IngestError(staging.path, template, params, code="bad_option", field=field_name)
+
+
+def _values(column: StagedColumn, separator: str) -> str:
+    """The `VARCHAR[]` of a multivalued field: text split on `separator`, each value trimmed.
+
+    Empty values are dropped (`a,,b`, a list's NULLs), and a record without values has NULL,
+    as in Opendatasoft's exports.
+    """
+    quoted = quote_identifier(column.column)
+    if column.multivalued:
+        values = quoted
+    else:
+        text = quoted if column.type in (None, "text") else _as_text(column)
+        values = f"list_transform(string_split({text}, {quote_literal(separator)}), lambda _v: trim(_v))"
+    return f"nullif(list_filter({values}, lambda _v: _v <> ''), CAST([] AS VARCHAR[]))"
 
 
 def _forced(
