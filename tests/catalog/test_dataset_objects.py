@@ -39,7 +39,7 @@ def test_the_dataset_object_has_the_explore_shape(catalog_store: Store, shared_d
     assert default["records_count"] == 1468
     assert default["keyword"] == ["vélo", "mobilité"]
     assert default["theme"] == ["Transports"]
-    assert default["license_url"] == "https://opendatacommons.org/licenses/odbl/1-0/"
+    assert default["license_url"] == "https://opendatacommons.org/licenses/odbl/"
     assert default["modified"].endswith("+00:00")
     assert data["metas"]["dcat"]["accrualperiodicity"].endswith("/frequency/DAILY")
     field_types = {field["name"]: field["type"] for field in data["fields"]}

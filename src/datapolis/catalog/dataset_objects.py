@@ -23,11 +23,15 @@ FREQUENCY_URIS = {
     UpdateFrequency.UNKNOWN: "http://publications.europa.eu/resource/authority/frequency/UNKNOWN",
 }
 
+# The URLs Opendatasoft gives these licences, which data.gouv.fr's harvester recognizes in a
+# DCAT export (udata's `License.guess` matches host and path against its licences' URLs:
+# ODbL's version page `.../odbl/1-0/` is not one of them, `.../odbl/` is).
+# tests/api/compat/test_udata_dcat_harvest.py checks it with the real harvester.
 LICENSE_URLS = {
     "etalab-2.0": "https://www.etalab.gouv.fr/licence-ouverte-open-licence/",
     "lov2": "https://www.etalab.gouv.fr/licence-ouverte-open-licence/",
-    "odbl-1.0": "https://opendatacommons.org/licenses/odbl/1-0/",
-    "odbl": "https://opendatacommons.org/licenses/odbl/1-0/",
+    "odbl-1.0": "https://opendatacommons.org/licenses/odbl/",
+    "odbl": "https://opendatacommons.org/licenses/odbl/",
     "cc-by-4.0": "https://creativecommons.org/licenses/by/4.0/",
     "cc0-1.0": "https://creativecommons.org/publicdomain/zero/1.0/",
 }

@@ -10,7 +10,7 @@ from datapolis.demo.territory import DEPARTEMENT_NAME, TERRITORY_NAME
 
 LICENSE_URLS = {
     "etalab-2.0": "https://www.etalab.gouv.fr/licence-ouverte-open-licence/",
-    "odbl-1.0": "https://opendatacommons.org/licenses/odbl/1-0/",
+    "odbl-1.0": "https://opendatacommons.org/licenses/odbl/",
 }
 UPDATE_FREQUENCIES = ("continuous", "hourly", "daily", "weekly", "monthly", "quarterly", "annual", "irregular")
 EMAIL_DOMAIN = "loire-et-maine-metropole.example"  # reserved .example domain: the territory is fictional

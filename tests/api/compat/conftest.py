@@ -81,7 +81,7 @@ def seed(env: dict[str, str], shared_datasets: Path) -> str:
             shared_datasets / "qualite-air-pays-de-la-loire" / "mesures_NO2.csv",
             "mesures-no2",
             metadata={"title": "Mesures de NO2 en Pays de la Loire", "themes": ["Environnement"],
-                      "publisher": "Air Pays de la Loire"},
+                      "publisher": "Air Pays de la Loire", "license": "odbl-1.0"},
         )  # fmt: skip
         services.import_file(
             shared_datasets / "paris" / "arrondissements.geojson",
