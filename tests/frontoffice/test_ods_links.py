@@ -88,3 +88,19 @@ def test_a_download_link_is_answered_by_the_api_not_the_pages(stations) -> None:
 
 def test_the_old_links_only_read() -> None:
     assert Client().post("/explore/dataset/velib-stations/").status_code == 405
+
+
+def test_ods_content_pages_lead_where_the_portal_says_or_to_a_search(stations):
+    from datapolis.portals.services import default_portal
+
+    portal = default_portal()
+    portal.page_redirects = {"velo": "/dataset/velib-stations/map/"}
+    portal.save()
+
+    assert redirected("/pages/home/") == ("/", [])
+    assert redirected("/pages/accueil/") == ("/", [])
+    followed = Client().get("/pages/velo/", follow=True)
+    assert followed.redirect_chain == [("/dataset/velib-stations/map/", 301)] and followed.status_code == 200
+    searched = Client().get("/pages/stations-velib/", follow=True)
+    assert searched.redirect_chain[0][1] == 302  # no page of that name here: not a permanent answer
+    assert searched.status_code == 200 and "velib-stations" in searched.content.decode()

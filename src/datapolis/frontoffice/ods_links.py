@@ -13,6 +13,9 @@ answered by the API: `api/ods_v1.py`):
 | `…/table/`, `map/`, `analyze/`, `export/`, `api/` | `/dataset/<id>/table/`, `map/`, `chart/`, `export/`, `api/` |
 | `…?q=&refine.<f>=&exclude.<f>=&sort=`          | `?q=&refine=<f>:…&exclude=<f>:…&sort=`            |
 | `/explore/embed/dataset/<id>/<tab>/`           | `/embed/dataset/<id>/<tab>/`                      |
+| `/pages/home/`, `/pages/accueil/`              | `/`                                               |
+| `/pages/<name>/`                               | the address in the portal's `page_redirects` (301) |
+|                                                | else a catalog search for the page's name (302)   |
 
 Parameters that only drive ODS's own widgets (`location`, `basemap`, `dataChart`,
 `disjunctive.*`...) are dropped. A dataset that does not exist is answered by the page
@@ -21,9 +24,10 @@ redirected to (a 404), like any other.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode
 
-from django.http import HttpRequest, HttpResponsePermanentRedirect, QueryDict
+from django.http import HttpRequest, HttpResponsePermanentRedirect, HttpResponseRedirect, QueryDict
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
@@ -79,3 +83,16 @@ def embed(request: HttpRequest, dataset_id: str, tab: str) -> HttpResponsePerman
     if target is None:
         return _redirect(reverse("portal:dataset", args=[dataset_id]), _dataset_params(request.GET))
     return _redirect(reverse(target, args=[dataset_id]), _dataset_params(request.GET))
+
+
+HOME_PAGES = ("home", "accueil")
+
+
+@require_safe
+def page(request: HttpRequest, slug: str) -> HttpResponseRedirect:
+    """An ODS content page: where the portal's admins said it moved, else the catalog searched for its words."""
+    moved = {name: "/" for name in HOME_PAGES} | dict(getattr(request.portal, "page_redirects", None) or {})
+    if slug in moved:
+        return HttpResponsePermanentRedirect(moved[slug])
+    words = " ".join(part for part in re.split(r"[-_\s]+", slug) if part)
+    return HttpResponseRedirect(reverse("portal:catalog") + (f"?{urlencode({'q': words})}" if words else ""))

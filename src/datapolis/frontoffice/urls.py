@@ -38,4 +38,5 @@ urlpatterns += [
     re_path(rf"^{DATASET}/?$", ods_links.dataset, name="ods-dataset"),
     re_path(rf"^{DATASET}/(?P<tab>[a-z]+)/?$", ods_links.dataset, name="ods-tab"),
     re_path(r"^explore/embed/dataset/(?P<dataset_id>[^/]+)/(?P<tab>[a-z]+)/?$", ods_links.embed, name="ods-embed"),
+    re_path(r"^pages/(?P<slug>[^/]+)/?$", ods_links.page, name="ods-page"),
 ]

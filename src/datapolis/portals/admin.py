@@ -14,5 +14,5 @@ class DatasetShareInline(admin.TabularInline):
 @admin.register(Portal)
 class PortalAdmin(admin.ModelAdmin):
     list_display = ("host", "name", "is_default")
-    fields = ("host", "name", "is_default", "logo", "primary_color", "secondary_color", "home_text")
+    fields = ("host", "name", "is_default", "logo", "primary_color", "secondary_color", "home_text", "page_redirects")
     inlines = [DatasetShareInline]

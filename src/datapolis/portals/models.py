@@ -36,6 +36,14 @@ class Portal(models.Model):
         _("secondary colour"), max_length=7, default="#f2a900", validators=[COLOR_VALIDATOR]
     )
     home_text = models.TextField(_("home page text"), blank=True)
+    page_redirects = models.JSONField(
+        _("pages moved"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            'Opendatasoft pages (/pages/<name>/) and the address each now leads to, e.g. {"velo": "/catalog/?q=vélo"}.'
+        ),
+    )
     created = models.DateTimeField(_("created"), default=timezone.now, editable=False)
 
     class Meta:
