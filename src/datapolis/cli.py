@@ -17,6 +17,7 @@ from rich.table import Table
 
 from datapolis.access.cli import register as register_access_commands
 from datapolis.cli_support import CommandError, cli_actor, console, ensure_instance, errors, fail, print_json, run
+from datapolis.harvest.cli import register as register_harvest_commands
 
 app = typer.Typer(
     name="datapolis",
@@ -305,6 +306,7 @@ def demo(
 
 
 register_access_commands(app)
+register_harvest_commands(app)
 
 
 def main() -> None:

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "datapolis.audit",  # the bottom of the apps: imports none of the others (docs/architecture.md)
     "datapolis.jobs",
     "datapolis.access",
+    "datapolis.harvest",
     "datapolis.backoffice",
 ]
 

@@ -17,8 +17,9 @@ views of one page of it in three queries.
 Every other rule of who may do what is here too, for the faces to ask: who may change a
 dataset (`can_edit_dataset`, `editable_datasets`), use the back office
 (`may_use_backoffice`), create datasets on a portal (`may_create_dataset`), which
-organisations they must name as publisher or producer (`required_organisations`), and
-who administers a portal (`is_portal_admin`).
+organisations they must name as publisher or producer (`required_organisations`),
+who administers a portal (`is_portal_admin`), and who manages harvesting
+(`may_manage_harvests`).
 
 Rules (docs/access.md has examples):
 
@@ -68,6 +69,7 @@ __all__ = [
     "editable_datasets",
     "is_portal_admin",
     "may_create_dataset",
+    "may_manage_harvests",
     "may_use_backoffice",
     "organisations_of",
     "principal_for_user",
@@ -339,6 +341,11 @@ def may_use_backoffice(principal: Principal) -> bool:
 def may_create_dataset(principal: Principal, portal: Portal | None) -> bool:
     """Admins of `portal` create datasets on it; publishers of an organisation, datasets of theirs."""
     return principal.can_write and (is_portal_admin(principal, portal) or bool(principal.organisations))
+
+
+def may_manage_harvests(principal: Principal) -> bool:
+    """Instance admins only: a harvest source brings datasets into the whole instance, under any publisher."""
+    return principal.can_write and principal.is_admin
 
 
 def required_organisations(

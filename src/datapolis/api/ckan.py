@@ -82,7 +82,7 @@ def package(request: HttpRequest, dataset: dict[str, Any]) -> dict[str, Any]:
         "private": dataset["visibility"] != "domain",
         "license_id": metas["license"],
         "license_url": metas["license_url"],
-        "metadata_modified": metas["metadata_processed"] or metas["modified"],
+        "metadata_modified": metas["modified"],  # changes with the data too, as a CKAN package does with its resources
         "metadata_created": dataset["metas"]["dcat"].get("created") or metas["modified"],
         "url": request.build_absolute_uri(f"/dataset/{dataset['dataset_id']}/"),
         "tags": [{"name": keyword} for keyword in metas["keyword"]],

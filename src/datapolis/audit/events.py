@@ -41,6 +41,9 @@ class Action(models.TextChoices):
     DATASET_METADATA_CHANGED = "dataset_metadata_changed", _("Dataset metadata changed")
     DATASET_DELETED = "dataset_deleted", _("Dataset deleted")
     VISIBILITY_CHANGED = "visibility_changed", _("Dataset visibility changed")
+    HARVEST_SOURCE_ADDED = "harvest_source_added", _("Harvest source added")
+    HARVEST_SOURCE_CHANGED = "harvest_source_changed", _("Harvest source changed")
+    HARVEST_RUN = "harvest_run", _("Harvest run")
 
 
 def record(actor: Any, action: str, target: Any = "", request=None, **details: Any) -> AuditEvent:

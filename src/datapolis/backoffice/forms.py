@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from urllib.parse import urlsplit
+
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext
+from django.core.validators import RegexValidator
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from datapolis.catalog.dataset_objects import LICENSE_URLS
 from datapolis.catalog.field_types import type_label
 from datapolis.catalog.models import DATASET_ID_VALIDATOR, Dataset, Theme, UpdateFrequency, Visibility
+from datapolis.harvest.models import HarvestSource, SourceKind
+from datapolis.harvest.services import HarvestError, parse_every
 from datapolis.schema import FIELD_TYPES
 
 LICENSE_CHOICES = [
@@ -456,3 +462,128 @@ class DeleteForm(Form):
                 code="mismatch",
             )
         return value
+
+
+# Harvesting ------------------------------------------------------------------------
+
+SCHEDULE_CHOICES = [
+    ("", _("By hand only")),
+    ("1h", _("Every hour")),
+    ("1d", _("Every day")),
+    ("1w", _("Every week")),
+    ("other", _("Another period")),
+]
+# The rule of `harvest.services.add_source`, checked here to say it in the agent's words.
+HARVEST_NAME = RegexValidator(
+    r"^[a-z0-9][a-z0-9_-]{0,99}\Z",
+    _("Use lowercase letters, digits, “-” and “_”, starting with a letter or a digit."),
+    code="invalid_name",
+)
+
+
+class HarvestSourceForm(Form):
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        validators=[HARVEST_NAME],
+        help_text=_(
+            "A short name for the source, e.g. old-portal: lowercase letters, digits, “-” and “_”. "
+            "It names the source in the audit log and on the command line, and prefixes the identifiers "
+            "of its datasets when theirs are taken."
+        ),
+    )
+    url = forms.URLField(
+        label=_("Address of the portal"),
+        max_length=500,
+        assume_scheme="https",
+        help_text=_(
+            "Opendatasoft and CKAN: the portal's home page or one of its API addresses. "
+            "DCAT: the address of the catalog document (RDF/XML, Turtle or JSON-LD)."
+        ),
+        widget=forms.URLInput(attrs={"placeholder": "https://data.example.fr"}),
+    )
+    kind = forms.ChoiceField(label=_("Kind of portal"), choices=SourceKind.choices)
+    organisation = forms.CharField(
+        label=_("Organisation"),
+        max_length=200,
+        required=False,
+        help_text=_(
+            "The publisher of the harvested datasets here (its publishers may then edit them); the source's "
+            "publisher becomes their producer. Empty: the publisher the source gives."
+        ),
+    )
+    metadata_only = forms.BooleanField(
+        label=_("Metadata only"),
+        required=False,
+        help_text=_("Harvest the descriptions of the datasets, not their data."),
+    )
+    schedule = forms.ChoiceField(
+        label=_("Schedule"),
+        choices=SCHEDULE_CHOICES,
+        required=False,
+        help_text=_("A scheduled source is harvested by the job worker within a minute, then after every period."),
+    )
+    other_every = forms.CharField(
+        label=_("Another period"),
+        max_length=20,
+        required=False,
+        help_text=_(
+            "With “Another period” above: a number and a unit, m (minutes), h (hours), d (days) or w (weeks), "
+            "e.g. 30m, 6h or 2d."
+        ),
+    )
+    api_key = forms.CharField(
+        label=_("API key of the source"),
+        max_length=1000,
+        required=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text=_(
+            "Optional: a key of the source that sees its private datasets (they are harvested as restricted). "
+            "Stored encrypted, sent to the source's own host only, never shown again."
+        ),
+    )
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"]
+        if HarvestSource.objects.filter(name=name).exists():
+            raise ValidationError(_("A source is already called %(name)s."), params={"name": name}, code="name_taken")
+        return name
+
+    def clean_url(self) -> str:
+        url = self.cleaned_data["url"]
+        if urlsplit(url).scheme not in ("http", "https"):
+            raise ValidationError(_("Give an http:// or https:// address."), code="scheme")
+        return url
+
+    def clean(self):
+        data = super().clean()
+        schedule, other = data.get("schedule") or "", (data.get("other_every") or "").strip()
+        if schedule != "other" and other:
+            self.add_error(
+                "other_every", _("Choose “Another period” as the schedule to use this period, or leave it empty.")
+            )
+            return data
+        if schedule == "other" and not other:
+            self.add_error("other_every", _("Write the period, e.g. 6h."))
+            return data
+        try:
+            data["every"] = parse_every(other if schedule == "other" else schedule)
+        except HarvestError:
+            self.add_error("other_every", _("Write a number and a unit, m, h, d or w: e.g. 30m, 6h or 2d."))
+        return data
+
+
+def every_label(every: dt.timedelta | None) -> str:
+    """A harvest schedule in words: "By hand only", "Every day", "Every 6 hours"..."""
+    if not every:
+        return gettext("By hand only")
+    seconds = int(every.total_seconds())
+    units = [
+        (7 * 86400, gettext_noop("Every week"), gettext_noop("Every %(count)s weeks")),
+        (86400, gettext_noop("Every day"), gettext_noop("Every %(count)s days")),
+        (3600, gettext_noop("Every hour"), gettext_noop("Every %(count)s hours")),
+        (60, gettext_noop("Every minute"), gettext_noop("Every %(count)s minutes")),
+    ]
+    size, one, many = next((unit for unit in units if seconds % unit[0] == 0), units[-1])
+    count = max(1, seconds // size)
+    return gettext(one) if count == 1 else gettext(many) % {"count": count}

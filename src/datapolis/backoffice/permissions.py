@@ -1,7 +1,7 @@
 """The back office's view decorators: they ask `datapolis.access.policy`, which holds the rules.
 
 Signed-out visitors are sent to the sign-in page; signed-in people the policy does not let
-in (`may_use_backoffice`, `can_edit_dataset`) get a 403 page saying why.
+in (`may_use_backoffice`, `can_edit_dataset`, `may_manage_harvests`) get a 403 page saying why.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
-from datapolis.access.policy import can_edit_dataset, may_use_backoffice, session_principal
+from datapolis.access.policy import can_edit_dataset, may_manage_harvests, may_use_backoffice, session_principal
 from datapolis.catalog.models import Dataset
 
 
@@ -33,6 +33,23 @@ def backoffice_view(view):
             return forbidden(request, _("You are not an editor of this dataset."))
 
     return wrapper
+
+
+def harvest_view(view):
+    """The harvesting pages: instance admins only (`may_manage_harvests`), others get the 403 page."""
+
+    @backoffice_view
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not may_manage_harvests(session_principal(request)):
+            return forbidden(request, harvest_refusal())
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def harvest_refusal() -> str:
+    return _("Only the administrators of the instance manage harvesting.")
 
 
 def forbidden(request, reason: str) -> HttpResponse:

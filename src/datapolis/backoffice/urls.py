@@ -1,6 +1,6 @@
 from django.urls import path
 
-from datapolis.backoffice import views
+from datapolis.backoffice import harvest_views, views
 
 app_name = "backoffice"
 
@@ -21,4 +21,8 @@ urlpatterns = [
     path("datasets/<str:dataset_id>/unpublish/", views.dataset_unpublish, name="unpublish"),
     path("datasets/<str:dataset_id>/versions/<int:number>/rollback/", views.dataset_rollback, name="rollback"),
     path("datasets/<str:dataset_id>/delete/", views.dataset_delete, name="delete"),
+    path("harvest/", harvest_views.sources, name="harvest"),
+    path("harvest/add/", harvest_views.add_source, name="harvest_add"),
+    path("harvest/sources/<slug:name>/", harvest_views.source, name="harvest_source"),
+    path("harvest/sources/<slug:name>/run/", harvest_views.run_now, name="harvest_run"),
 ]

@@ -14,8 +14,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
-from datapolis.access.policy import editable_datasets, may_create_dataset, required_organisations, session_principal
-from datapolis.backoffice import services, uploads
+from datapolis.access.policy import (
+    editable_datasets,
+    may_create_dataset,
+    may_manage_harvests,
+    required_organisations,
+    session_principal,
+)
+from datapolis.backoffice import harvest_views, services, uploads
 from datapolis.backoffice.errors import explain
 from datapolis.backoffice.forms import (
     DeleteForm,
@@ -26,9 +32,10 @@ from datapolis.backoffice.forms import (
     metadata_initial,
 )
 from datapolis.backoffice.models import Upload, UploadState
-from datapolis.backoffice.permissions import backoffice_view, editable_dataset, forbidden
+from datapolis.backoffice.permissions import backoffice_view, editable_dataset, forbidden, harvest_refusal
 from datapolis.catalog.models import Dataset
 from datapolis.fetching import FetchError
+from datapolis.harvest.tasks import HARVEST_JOB
 from datapolis.ingest import IngestError
 from datapolis.jobs.models import Job, JobStatus
 
@@ -360,7 +367,14 @@ def cancel(request, upload_id):
 
 @backoffice_view
 def job(request, job_id: int):
-    job = get_object_or_404(Job, pk=job_id, created_by=request.user)
+    """An import's progress (its agent's), or a harvest's (every admin who manages harvesting)."""
+    job = get_object_or_404(Job, pk=job_id)
+    if job.kind == HARVEST_JOB:
+        if not may_manage_harvests(session_principal(request)):
+            return forbidden(request, harvest_refusal())
+        return _job_page(request, job, {**harvest_views.job_context(job), "upload": None})
+    if job.created_by_id != request.user.pk:
+        raise Http404("no such job")
     upload = (
         Upload.objects.filter(job=job).first()
         or Upload.objects.filter(pk=job.parameters.get("upload"), created_by=request.user).first()
@@ -369,9 +383,13 @@ def job(request, job_id: int):
     if problem is not None and upload is not None and upload.state == UploadState.FAILED:
         upload.preview = {**upload.preview, "import_error": job.error}
         upload.save(update_fields=["preview"])
-    context = {"job": job, "upload": upload, "problem": problem, "step": "import"}
+    return _job_page(request, job, {"upload": upload, "problem": problem, "step": "import"})
+
+
+def _job_page(request, job: Job, extra: dict):
+    context = {"job": job, **extra}
     if _htmx(request):
-        if job.status == JobStatus.SUCCEEDED:
+        if job.status == JobStatus.SUCCEEDED and job.dataset_id:
             response = HttpResponse(status=204)
             response["HX-Redirect"] = reverse("backoffice:dataset", args=[job.dataset_id])
             return response

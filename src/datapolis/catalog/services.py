@@ -19,12 +19,13 @@ from typing import Any
 
 import duckdb
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from datapolis.catalog import events
-from datapolis.catalog.models import DATASET_ID_VALIDATOR, Dataset, Field, Status, Theme, Visibility
+from datapolis.catalog.models import DATASET_ID_VALIDATOR, Attachment, Dataset, Field, Status, Theme, Visibility
 from datapolis.catalog.storage import get_store
 from datapolis.engine import Prepared, Version
 from datapolis.engine.store import CHANGE_IMPORT, VersionNotFound
@@ -231,10 +232,16 @@ def _with_catalog_annotations(read, dataset: Dataset | None):
             if field is not None:
                 spec.label = field.label
                 spec.description = field.description or None
-                spec.annotations = {**spec.annotations, **field.annotations()}
+                spec.annotations = _merged_annotations(spec, field)
         return prepared
 
     return prepare_with_annotations
+
+
+def _merged_annotations(spec: FieldSpec, field: Field) -> dict[str, list[Any]]:
+    """What the publisher set over what the reader found, but `multivalued`: how the version stores the field."""
+    edited = {key: value for key, value in field.annotations().items() if key != "multivalued"}
+    return {**spec.annotations, **edited}
 
 
 def _mirror_version(dataset: Dataset, version: Version) -> None:
@@ -256,6 +263,7 @@ def sync_fields(dataset: Dataset, specs: list[FieldSpec]) -> None:
         field = existing.get(spec.name) or Field(dataset=dataset, name=spec.name, label=spec.label)
         field.position = position
         field.type = spec.type
+        field.multivalued = (spec.annotations.get("multivalued") or [""])[0]  # stored as a list, or not: like the type
         if field.pk is None:
             _annotations_to_field(field, spec)
         field.save()
@@ -450,3 +458,38 @@ def clean_up_failed_writes(*, older_than: datetime.timedelta = datetime.timedelt
 
 def next_version_number(dataset: Dataset) -> int:
     return get_store().next_version_number(dataset.dataset_id)
+
+
+@dataclass(frozen=True)
+class AttachmentFile:
+    attachment_id: str
+    title: str
+    mimetype: str
+    path: Path  # the file's content, copied into the instance's storage
+
+
+def replace_attachments(
+    dataset: Dataset, files: Sequence[AttachmentFile], *, actor: Any = None, request: Any = None
+) -> list[str]:
+    """Make the dataset's attachments exactly `files` (by identifier); returns the identifiers kept."""
+    kept = []
+    with transaction.atomic():
+        for item in files:
+            identifier = slugify(item.attachment_id)[:200] or "attachment"
+            attachment = dataset.attachments.filter(attachment_id=identifier).first() or Attachment(
+                dataset=dataset, attachment_id=identifier
+            )
+            attachment.title, attachment.mimetype = item.title[:300], item.mimetype[:100]
+            if attachment.file:
+                attachment.file.delete(save=False)
+            with Path(item.path).open("rb") as handle:
+                attachment.file.save(Path(item.path).name, File(handle), save=False)
+            attachment.save()
+            kept.append(attachment.pk)
+        removed = dataset.attachments.exclude(pk__in=kept)
+        for attachment in removed:
+            attachment.file.delete(save=False)
+        removed.delete()
+    identifiers = sorted(dataset.attachments.values_list("attachment_id", flat=True))
+    _announce(dataset, events.METADATA_CHANGED, actor, request, fields=["attachments"], attachments=identifiers)
+    return identifiers

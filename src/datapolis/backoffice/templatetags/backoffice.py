@@ -26,3 +26,23 @@ def action_label(action: str) -> str:
         return Action(action).label
     except ValueError:
         return action
+
+
+@register.simple_tag(takes_context=True)
+def may_manage_harvests(context) -> bool:
+    """`{% may_manage_harvests as shown %}`: whether the signed-in user manages harvesting (the policy's rule)."""
+    from datapolis.access.policy import may_manage_harvests as rule
+    from datapolis.access.policy import session_principal
+
+    request = context.get("request")
+    if request is None or not getattr(request, "user", None) or not request.user.is_authenticated:
+        return False
+    return rule(session_principal(request))
+
+
+@register.filter
+def every_label(every) -> str:
+    """A harvest schedule in words: "By hand", "Every day", "Every 6 hours"..."""
+    from datapolis.backoffice.forms import every_label as label
+
+    return label(every)
