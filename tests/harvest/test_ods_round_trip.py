@@ -13,6 +13,7 @@ import requests
 from django.test import Client
 
 from datapolis.catalog.models import Dataset
+from datapolis.fetching import FetchError
 from datapolis.harvest import services
 from datapolis.harvest.backends import ods
 from datapolis.harvest.models import HarvestedDataset, RunStatus
@@ -102,6 +103,26 @@ def test_a_private_dataset_is_harvested_with_an_encrypted_api_key(source_portal)
     assert joconde.visibility == "restricted"
     theirs = a_records(source_portal, "joconde", Authorization=f"Apikey {source_portal.api_key}")
     assert joconde.records_count == len(theirs) > 0
+
+
+def test_a_dataset_that_failed_half_way_is_completed_by_the_next_run_not_duplicated(source_portal, monkeypatch):
+    source = services.add_source("portail-a", source_portal.url, "ods")
+    attachments = services._attachments
+
+    def unreachable(*args, **kwargs):
+        raise FetchError("The server did not send the file within %(seconds)d seconds.", {"seconds": 1}, "timeout")
+
+    monkeypatch.setattr(services, "_attachments", unreachable)
+    first = services.run_source(source)
+    assert [failure["id"] for failure in first.report["failed"]] == PUBLIC  # each stopped at its attachments
+    assert Dataset.objects.get(dataset_id="velib").records_count == 1468  # its data is in, served
+
+    monkeypatch.setattr(services, "_attachments", attachments)
+    second = services.run_source(source)
+    assert second.counts() == {"created": 0, "updated": 3, "unchanged": 0, "gone": 0, "failed": 0}
+    assert sorted(Dataset.objects.values_list("dataset_id", flat=True)) == PUBLIC
+    assert Dataset.objects.get(dataset_id="velib").attachments.count() == 1
+    assert Dataset.objects.get(dataset_id="velib").current_version == 1  # same data: no new version
 
 
 def run_in_a(source_portal, code: str) -> None:

@@ -23,7 +23,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -132,8 +131,10 @@ def _harvest_all(source: HarvestSource, connection: Connection, report: dict[str
     for remote in backend.datasets():
         try:
             outcome, harvested = harvest_dataset(source, remote, connection, backend.headers(), actor)
-        except (FetchError, IngestError, ValueError, OSError) as error:
-            report["failed"].append({"id": remote.remote_id, "reason": str(error)})
+        except Exception as error:  # one dataset's failure is reported; the others are still harvested
+            if not isinstance(error, FetchError | IngestError | ValueError | OSError):
+                logger.exception("harvest of %s: dataset %s failed", source.name, remote.remote_id)
+            report["failed"].append({"id": remote.remote_id, "reason": str(error) or type(error).__name__})
             known = _known(source, remote)
             if known is not None:
                 seen.add(known.pk)
@@ -211,17 +212,17 @@ def _apply(
         dataset = harvested.dataset
         catalog.update_metadata(dataset, metadata, actor=actor)
         catalog.change_fields(dataset, _field_edits(remote), actor=actor)
-    if metadata_changed:
-        _attachments(dataset, remote, folder, connection, headers, source, actor)
     outcome = "created" if harvested is None else "updated"
-    with transaction.atomic():
-        harvested = harvested or HarvestedDataset(source=source, dataset=dataset)
-        harvested.metadata_hash = metadata_hash
-        harvested.data_hash = download.hash if download is not None else harvested.data_hash
-        harvested.remote_modified = remote.modified
-        harvested.gone = False
+    # Recorded at once: a failure below must not make the next run take it for a new dataset.
+    harvested = harvested or HarvestedDataset(source=source, dataset=dataset)
+    harvested.data_hash = download.hash if download is not None else harvested.data_hash
+    harvested.gone = False
+    if metadata_changed:
+        harvested.metadata_hash = ""  # complete once the attachments are in: the next run tries again if not
         _seen(harvested, remote)
-    return outcome, harvested
+        _attachments(dataset, remote, folder, connection, headers, source, actor)
+    harvested.metadata_hash, harvested.remote_modified = metadata_hash, remote.modified
+    return outcome, _seen(harvested, remote)
 
 
 def _seen(harvested: HarvestedDataset, remote: RemoteDataset) -> HarvestedDataset:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from datapolis.fetching import Network
+from datapolis.fetching import Network, fetch_json
 
 # The formats a distribution may have, best first: typed columns before text, tables before pages.
 FORMAT_PREFERENCE = ("parquet", "geojson", "csv", "json", "xlsx", "ods", "xls", "shp", "gpkg", "kml")
@@ -80,6 +80,16 @@ class Connection:
     max_bytes: int = 2 * 1024**3
     max_document_bytes: int = 200 * 1024**2
     api_key: str = ""
+
+    def get_json(self, url: str, headers: dict[str, str]) -> Any:
+        """An API's JSON answer (a catalog page), within the document size cap."""
+        return fetch_json(
+            url,
+            max_bytes=self.max_document_bytes,
+            timeout=self.timeout,
+            allowed_networks=self.allowed_networks,
+            headers=headers,
+        )
 
 
 class Backend(Protocol):

@@ -12,7 +12,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from django.utils.translation import gettext_noop
 
-from datapolis.fetching import FetchError, fetch_json
+from datapolis.fetching import FetchError
 from datapolis.harvest.backends.base import (
     Connection,
     Distribution,
@@ -41,13 +41,7 @@ class CkanBackend:
         return {"Authorization": self.connection.api_key} if self.connection.api_key else {}
 
     def action(self, name: str, **params: Any) -> Any:
-        answer = fetch_json(
-            f"{self.base}{ACTION}{name}?{urlencode(params)}",
-            max_bytes=self.connection.max_document_bytes,
-            timeout=self.connection.timeout,
-            allowed_networks=self.connection.allowed_networks,
-            headers=self.headers(),
-        )
+        answer = self.connection.get_json(f"{self.base}{ACTION}{name}?{urlencode(params)}", self.headers())
         if not isinstance(answer, dict) or not answer.get("success"):
             raise FetchError(
                 gettext_noop("The CKAN action %(action)s failed: %(error)s."),

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
-from datapolis.fetching import fetch_json
 from datapolis.harvest.backends.base import Connection, Distribution, RemoteAttachment, RemoteDataset, text
 
 API = "/api/explore/v2.1"
@@ -52,13 +51,7 @@ class OdsBackend:
 
     def get(self, path: str, **params: Any) -> Any:
         url = f"{self.base}{API}{path}" + (f"?{urlencode(params)}" if params else "")
-        return fetch_json(
-            url,
-            max_bytes=self.connection.max_document_bytes,
-            timeout=self.connection.timeout,
-            allowed_networks=self.connection.allowed_networks,
-            headers=self.headers(),
-        )
+        return self.connection.get_json(url, self.headers())
 
     def datasets(self) -> Iterator[RemoteDataset]:
         offset = 0
