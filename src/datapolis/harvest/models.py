@@ -85,7 +85,7 @@ class HarvestedDataset(models.Model):
     dataset = models.OneToOneField(Dataset, on_delete=models.CASCADE, related_name="harvested")
     remote_id = models.CharField(_("identifier at the source"), max_length=300)
     remote_uri = models.CharField(_("URI at the source"), max_length=500, db_index=True)
-    remote_modified = models.CharField(_("modified at the source"), max_length=50, blank=True)
+    remote_modified = models.CharField(_("modified at the source"), max_length=200, blank=True)
     metadata_hash = models.CharField(max_length=64, blank=True)
     data_hash = models.CharField(max_length=64, blank=True)
     gone = models.BooleanField(_("gone from the source"), default=False)

@@ -175,7 +175,7 @@ def harvest_dataset(
         harvested is not None
         and not harvested.gone
         and remote.modified
-        and harvested.remote_modified == remote.modified
+        and harvested.remote_modified == remote.modified[:200]
         and harvested.metadata_hash == metadata_hash
     ):
         return "unchanged", _seen(harvested, remote)
@@ -202,7 +202,7 @@ def _apply(
     )
     metadata_changed = harvested is None or harvested.metadata_hash != metadata_hash or harvested.gone
     if not data_changed and not metadata_changed:
-        harvested.remote_modified = remote.modified
+        harvested.remote_modified = remote.modified[:200]
         return "unchanged", _seen(harvested, remote)
     if data_changed:
         dataset = _import(source, remote, harvested, download, metadata, actor)
@@ -221,7 +221,7 @@ def _apply(
         harvested.metadata_hash = ""  # complete once the attachments are in: the next run tries again if not
         _seen(harvested, remote)
         _attachments(dataset, remote, folder, connection, headers, source, actor)
-    harvested.metadata_hash, harvested.remote_modified = metadata_hash, remote.modified
+    harvested.metadata_hash, harvested.remote_modified = metadata_hash, remote.modified[:200]
     return outcome, _seen(harvested, remote)
 
 
