@@ -95,7 +95,10 @@ class Migration(migrations.Migration):
                 ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
                 ("remote_id", models.CharField(max_length=300, verbose_name="identifier at the source")),
                 ("remote_uri", models.CharField(db_index=True, max_length=500, verbose_name="URI at the source")),
-                ("remote_modified", models.CharField(blank=True, max_length=200, verbose_name="modified at the source")),
+                (
+                    "remote_modified",
+                    models.CharField(blank=True, max_length=200, verbose_name="modified at the source"),
+                ),
                 ("metadata_hash", models.CharField(blank=True, max_length=64)),
                 ("data_hash", models.CharField(blank=True, max_length=64)),
                 ("gone", models.BooleanField(default=False, verbose_name="gone from the source")),
