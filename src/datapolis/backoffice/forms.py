@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from datapolis.catalog.dataset_objects import LICENSE_URLS
 from datapolis.catalog.field_types import type_label
 from datapolis.catalog.models import DATASET_ID_VALIDATOR, Dataset, Theme, UpdateFrequency, Visibility
-from datapolis.harvest.models import HarvestSource, SourceKind
+from datapolis.harvest.models import SOURCE_NAME, HarvestSource, SourceKind
 from datapolis.harvest.services import HarvestError, parse_every
 from datapolis.schema import FIELD_TYPES
 
@@ -475,7 +475,7 @@ SCHEDULE_CHOICES = [
 ]
 # The rule of `harvest.services.add_source`, checked here to say it in the agent's words.
 HARVEST_NAME = RegexValidator(
-    r"^[a-z0-9][a-z0-9_-]{0,99}\Z",
+    rf"^{SOURCE_NAME}\Z",
     _("Use lowercase letters, digits, “-” and “_”, starting with a letter or a digit."),
     code="invalid_name",
 )

@@ -15,6 +15,9 @@ from django.utils.translation import gettext_lazy as _
 
 from datapolis.catalog.models import Dataset
 
+# What a source's name may be (the CLI, the service and the back-office form check this one rule).
+SOURCE_NAME = r"[a-z0-9][a-z0-9_-]{0,99}"
+
 
 class SourceKind(models.TextChoices):
     ODS = "ods", _("Opendatasoft (Explore API v2.1)")

@@ -32,7 +32,14 @@ from datapolis.catalog.models import DATASET_ID_VALIDATOR, Dataset, Status, Visi
 from datapolis.fetching import FetchError, fetch, parse_networks
 from datapolis.harvest import secrets
 from datapolis.harvest.backends import Connection, Distribution, RemoteDataset, backend_for
-from datapolis.harvest.models import HarvestedDataset, HarvestRun, HarvestSource, RunStatus, SourceKind
+from datapolis.harvest.models import (
+    SOURCE_NAME,
+    HarvestedDataset,
+    HarvestRun,
+    HarvestSource,
+    RunStatus,
+    SourceKind,
+)
 from datapolis.ingest import IngestError, ReadOptions
 
 logger = logging.getLogger(__name__)
@@ -72,7 +79,7 @@ def add_source(
 ) -> HarvestSource:
     if kind not in SourceKind.values:
         raise HarvestError(f"unknown kind {kind!r}: choose one of {', '.join(SourceKind.values)}")
-    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,99}", name):
+    if not re.fullmatch(SOURCE_NAME, name):
         raise HarvestError(f"invalid name {name!r}: use lowercase letters, digits, '-' and '_'")
     if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
         raise HarvestError(f"{url!r} is not an http:// or https:// address")
