@@ -16,8 +16,10 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from datapolis.access.cli import register as register_access_commands
+from datapolis.catalog.cli import register as register_preparation_commands
 from datapolis.cli_support import CommandError, cli_actor, console, ensure_instance, errors, fail, print_json, run
 from datapolis.harvest.cli import register as register_harvest_commands
+from datapolis.sources.cli import register as register_source_commands
 
 app = typer.Typer(
     name="datapolis",
@@ -307,6 +309,8 @@ def demo(
 
 register_access_commands(app)
 register_harvest_commands(app)
+register_source_commands(app)
+register_preparation_commands(app)
 
 
 def main() -> None:

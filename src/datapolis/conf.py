@@ -79,6 +79,13 @@ class InstanceConfig:
     basemap_style_url: str = ""
     basemap_dataset: str = ""
     access: AccessConfig = AccessConfig()
+    # Folders of this server a dataset source may read files from (DATAPOLIS_SOURCE_FOLDERS,
+    # separated by ':'); none but the instance's own `sources` folder by default.
+    source_folders: tuple[Path, ...] = ()
+
+    @property
+    def allowed_source_folders(self) -> tuple[Path, ...]:
+        return (self.home / "sources", *self.source_folders)
 
     @property
     def sqlite_path(self) -> Path:
@@ -112,6 +119,11 @@ def load_config(environ: dict[str, str] | None = None) -> InstanceConfig:
         basemap_style_url=env.get("DATAPOLIS_BASEMAP_STYLE_URL", ""),
         basemap_dataset=env.get("DATAPOLIS_BASEMAP_DATASET", ""),
         access=load_access_config(env),
+        source_folders=tuple(
+            Path(folder).expanduser().resolve()
+            for folder in env.get("DATAPOLIS_SOURCE_FOLDERS", "").split(os.pathsep)
+            if folder.strip()
+        ),
     )
 
 

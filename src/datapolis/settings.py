@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "datapolis.jobs",
     "datapolis.access",
     "datapolis.harvest",
+    "datapolis.sources",
     "datapolis.backoffice",
 ]
 
@@ -172,6 +173,8 @@ DATAPOLIS_BACKOFFICE_PREVIEW_SAMPLE_BYTES = 8 * 1000**2
 DATAPOLIS_FETCH_TIMEOUT = 300.0
 # URL sources: private networks they may reach (DATAPOLIS_FETCH_ALLOWED_NETWORKS; none by default).
 DATAPOLIS_FETCH_ALLOWED_NETWORKS = tuple(str(network) for network in CONFIG.fetch_allowed_networks)
+# Folders of this server dataset sources may read (DATAPOLIS_SOURCE_FOLDERS; the instance's `sources` folder).
+DATAPOLIS_SOURCE_FOLDERS = tuple(str(folder) for folder in CONFIG.allowed_source_folders)
 # Unfinished uploads older than this many days are deleted.
 DATAPOLIS_BACKOFFICE_UPLOAD_DAYS = 7
 

@@ -7,7 +7,8 @@ step compiles them; the `compiled` fixture compiles again any `.mo` older than i
 
 New strings: from each app folder `django-admin makemessages -l fr --no-obsolete --no-wrap
 --settings=datapolis.settings`, and from src/datapolis the same with `-i access -i audit -i portals -i frontoffice
--i backoffice -i catalog -i jobs -i harvest` (the plain packages' catalog); translate, then `compilemessages`.
+-i backoffice -i catalog -i jobs -i harvest -i sources` (the plain packages' catalog); translate, then
+`compilemessages`.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from tests.backoffice.conftest import start_upload
 SOURCE = Path(__file__).resolve().parents[2] / "src" / "datapolis"
 CATALOGS = sorted(SOURCE.glob("**/locale/*/LC_MESSAGES/django.po"))
 # The Django apps with a locale folder.
-APPS = ["access", "audit", "portals", "frontoffice", "backoffice", "catalog", "jobs", "harvest"]
+APPS = ["access", "audit", "portals", "frontoffice", "backoffice", "catalog", "jobs", "harvest", "sources"]
 
 # %(name)s, %s, %d, %02X... and %% in python-format strings
 PLACEHOLDER = re.compile(r"%(?:\([^)]+\))?[-#0 +]*\d*(?:\.\d+)?[sdifxXeEgGcr%]")

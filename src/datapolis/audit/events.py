@@ -44,6 +44,12 @@ class Action(models.TextChoices):
     HARVEST_SOURCE_ADDED = "harvest_source_added", _("Harvest source added")
     HARVEST_SOURCE_CHANGED = "harvest_source_changed", _("Harvest source changed")
     HARVEST_RUN = "harvest_run", _("Harvest run")
+    DATASET_SOURCE_SET = "dataset_source_set", _("Dataset source set")
+    DATASET_SOURCE_REMOVED = "dataset_source_removed", _("Dataset source removed")
+    DATASET_REFRESH_FAILED = "dataset_refresh_failed", _("Dataset refresh failed")
+    DATASET_STEPS_CHANGED = "dataset_steps_changed", _("Dataset processing steps changed")
+    DATASET_SCHEMA_CHANGED = "dataset_schema_changed", _("Dataset schema changed")
+    DATASET_PERSONAL_DATA_CHANGED = "dataset_personal_data_changed", _("Dataset personal data declaration changed")
 
 
 def record(actor: Any, action: str, target: Any = "", request=None, **details: Any) -> AuditEvent:

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.utils.translation import gettext
 
-from datapolis.engine.store import CHANGE_IMPORT, CHANGE_NOTE, CHANGE_ROLLBACK
+from datapolis.engine.store import CHANGE_IMPORT, CHANGE_NOTE, CHANGE_ROLLBACK, CHANGE_STEPS
 
 
 def describe_change(change: dict[str, Any] | None) -> str:
@@ -24,6 +24,8 @@ def describe_change(change: dict[str, Any] | None) -> str:
         if change.get("file"):
             return gettext("Import of %(file)s") % {"file": change["file"]}
         return gettext("Import")
+    if kind == CHANGE_STEPS:
+        return gettext("Processing steps applied (%(count)s)") % {"count": change.get("steps", 0)}
     if kind == CHANGE_NOTE:
         return str(change.get("text") or "")
     return ""

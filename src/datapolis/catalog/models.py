@@ -64,6 +64,11 @@ class Status(models.TextChoices):
     PUBLISHED = "published", _("Published")
 
 
+class SchemaMode(models.TextChoices):
+    WARN = "warn", _("Warn: publish, and show the errors")
+    BLOCK = "block", _("Block: refuse to publish data with errors")
+
+
 class Dataset(models.Model):
     dataset_id = models.CharField(_("identifier"), max_length=100, unique=True, validators=[DATASET_ID_VALIDATOR])
     uid = models.CharField(_("unique id"), max_length=20, unique=True, default=new_dataset_uid, editable=False)
@@ -108,6 +113,14 @@ class Dataset(models.Model):
     # publication died before this record is no version of the dataset (catalog.services.versions).
     recorded_versions = models.JSONField(_("recorded versions"), default=list, blank=True, editable=False)
     views = models.PositiveBigIntegerField(_("views"), default=0, editable=False)
+    # Preparation (docs/sources.md): processing steps applied to each import, and the
+    # Table Schema each import is validated against (its descriptor, kept as declared).
+    steps = models.JSONField(_("processing steps"), default=list, blank=True)
+    table_schema = models.JSONField(_("Table Schema"), default=dict, blank=True)
+    table_schema_url = models.CharField(_("Table Schema address"), max_length=2000, blank=True)
+    schema_mode = models.CharField(
+        _("on schema errors"), max_length=10, choices=SchemaMode.choices, default=SchemaMode.WARN
+    )
 
     class Meta:
         verbose_name = _("dataset")
@@ -192,6 +205,36 @@ class Field(models.Model):
         if self.type == "date":
             annotations["timeserie_precision"] = ["day"]
         return annotations
+
+
+class LegalBasis(models.TextChoices):
+    """The lawful bases of processing of the GDPR (article 6)."""
+
+    CONSENT = "consent", _("Consent")
+    CONTRACT = "contract", _("Contract")
+    LEGAL_OBLIGATION = "legal_obligation", _("Legal obligation")
+    VITAL_INTERESTS = "vital_interests", _("Vital interests")
+    PUBLIC_TASK = "public_task", _("Public task")
+    LEGITIMATE_INTERESTS = "legitimate_interests", _("Legitimate interests")
+
+
+class PersonalData(models.Model):
+    """A dataset declared as holding personal data: the register's entry for the data protection officer."""
+
+    dataset = models.OneToOneField(Dataset, on_delete=models.CASCADE, related_name="personal_data")
+    fields = models.JSONField(_("personal fields"), default=list, blank=True)
+    purpose = models.TextField(_("purpose"))
+    legal_basis = models.CharField(_("legal basis"), max_length=30, choices=LegalBasis.choices)
+    retention = models.CharField(_("retention"), max_length=300)
+    contact = models.CharField(_("contact"), max_length=300)
+    declared = models.DateTimeField(_("declared"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("personal data declaration")
+        verbose_name_plural = _("personal data declarations")
+
+    def __str__(self) -> str:
+        return self.dataset.dataset_id
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:

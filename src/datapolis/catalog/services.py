@@ -24,14 +24,27 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from datapolis.catalog import events
-from datapolis.catalog.models import DATASET_ID_VALIDATOR, Attachment, Dataset, Field, Status, Theme, Visibility
+from datapolis.catalog import events, personal_data, preparation
+from datapolis.catalog.models import (
+    DATASET_ID_VALIDATOR,
+    Attachment,
+    Dataset,
+    Field,
+    LegalBasis,
+    PersonalData,
+    SchemaMode,
+    Status,
+    Theme,
+    Visibility,
+)
 from datapolis.catalog.storage import get_store
 from datapolis.engine import Prepared, Version
-from datapolis.engine.store import CHANGE_IMPORT, VersionNotFound
+from datapolis.engine.store import CHANGE_IMPORT, CHANGE_STEPS, VersionNotFound
 from datapolis.ingest import ReadOptions
-from datapolis.ingest.isolation import ReadLimits, isolated
+from datapolis.ingest.isolation import ReadLimits, Staged, isolated
 from datapolis.schema import FieldSpec
+from datapolis.steps import parse_steps
+from datapolis.validation import TableSchema, ValidationReport, load_schema, validate_relation
 
 logger = logging.getLogger(__name__)
 
@@ -95,46 +108,47 @@ def import_file(
     request: Any = None,
     source_url: str | None = None,
     field_edits: Sequence[dict[str, Any]] = (),
+    fetched: dict[str, Any] | None = None,
 ) -> ImportResult:
     """Read a file into a new version of `dataset_id`, creating the dataset if needed.
 
     Raises IngestError for bad input; the dataset and its served version are then unchanged.
     `actor` and `request` say who did it, for the audit log (`author` names them in the
     version history; it defaults to the actor's name). `source_url` is where the file
-    was fetched from, if it was. `field_edits` (see `apply_field_edits`) are saved with
+    was fetched from, if it was, and `fetched` what a source's refresh knows of it (its
+    checksum, fetch time...: the version's lineage). `field_edits` (see `apply_field_edits`) are saved with
     the version, in the same transaction.
     """
     author = author or actor_name(actor)
     validate_dataset_id(dataset_id)
-    options = options or ReadOptions()
     existing = Dataset.objects.filter(dataset_id=dataset_id).first()
+    options = preparation.read_options_for(existing, options or ReadOptions())
     filename = options.original_name or Path(path).name
     origin = {"options": options.to_dict(), "filename": filename, **({"url": source_url} if source_url else {})}
+    if fetched:
+        origin["fetched"] = fetched
+    if existing is not None and publish:
+        personal_data.check_open_publication(existing, status=Status.PUBLISHED,
+                                             visibility=visibility or existing.visibility)  # fmt: skip
     started = time.perf_counter()
     with isolated(Path(path), options, read_limits()) as staged:
-        version = get_store().publish(
-            dataset_id,
-            _with_catalog_annotations(staged.prepare, existing),
-            author=author,
-            message=f"import {filename}",
-            change={"kind": CHANGE_IMPORT, "file": filename},
-            origin=origin,
-        )
-    seconds = time.perf_counter() - started
-    with transaction.atomic():
-        dataset, created = Dataset.objects.get_or_create(
-            dataset_id=dataset_id, defaults={"title": (metadata or {}).get("title") or dataset_id}
-        )
-        dataset.source = origin
-        if visibility:
-            dataset.visibility = Visibility(visibility)
-        if publish:
-            dataset.status = Status.PUBLISHED
-        if metadata:
-            _apply_metadata(dataset, metadata)
-        _mirror_version(dataset, version)
-        apply_field_edits(dataset, field_edits)
-        dataset.save()
+        version = _publish_staged(staged, dataset_id, existing, origin, author=author, message=f"import {filename}")
+        seconds = time.perf_counter() - started
+        with transaction.atomic():
+            dataset, created = Dataset.objects.get_or_create(
+                dataset_id=dataset_id, defaults={"title": (metadata or {}).get("title") or dataset_id}
+            )
+            dataset.source = origin
+            if visibility:
+                dataset.visibility = Visibility(visibility)
+            if publish:
+                dataset.status = Status.PUBLISHED
+            if metadata:
+                _apply_metadata(dataset, metadata)
+            _mirror_version(dataset, version)
+            apply_field_edits(dataset, field_edits)
+            dataset.save()
+        preparation.keep_raw(dataset, staged)
     forget_unrecorded_versions(dataset)
     action = events.PUBLISHED if dataset.status == Status.PUBLISHED else events.DRAFT_SAVED
     _announce(dataset, action, actor or author, request, version=version.number, created=created)
@@ -152,6 +166,7 @@ def replace_data(
     actor: Any = None,
     request: Any = None,
     source_url: str | None = None,
+    fetched: dict[str, Any] | None = None,
 ) -> ImportResult:
     """An agent's file as the new version of a dataset the catalog has: its first data, or new data.
 
@@ -169,6 +184,7 @@ def replace_data(
         request=request,
         source_url=source_url,
         field_edits=field_edits,
+        fetched=fetched,
     )
     version = result.version
     filename = options.original_name or Path(path).name
@@ -217,6 +233,46 @@ def actor_name(actor: Any) -> str | None:
 
 def _announce(dataset: Dataset, action: str, actor: Any, request: Any, **details: Any) -> None:
     events.dataset_event(dataset.dataset_id, action, actor, request, **details)
+
+
+def _publish_staged(
+    staged: Staged,
+    dataset_id: str,
+    existing: Dataset | None,
+    origin: dict[str, Any],
+    *,
+    author: str | None,
+    message: str,
+    change: dict[str, Any] | None = None,
+) -> Version:
+    """Publish what a reader staged, through the dataset's steps and schema; `origin` gets the lineage."""
+    read = _with_catalog_annotations(staged.prepare, existing)
+
+    def prepare(con: duckdb.DuckDBPyConnection) -> Prepared:
+        return preparation.prepare(con, read(con), existing, origin)
+
+    change = change or {"kind": CHANGE_IMPORT, "file": origin.get("filename")}
+    return get_store().publish(dataset_id, prepare, author=author, message=message, change=change, origin=origin)
+
+
+def reapply_steps(dataset: Dataset, *, actor: Any = None, request: Any = None) -> Version:
+    """Publish the dataset's kept raw data again through its current steps and schema (a new version)."""
+    raw = preparation.raw_of(dataset)
+    if raw is None:
+        raise ValueError(f"{dataset.dataset_id} has no raw data kept: import it again to apply its steps")
+    author = actor_name(actor)
+    origin = {**{k: v for k, v in dataset.source.items() if k not in ("steps", "step_counts", "validation")}}
+    change = {"kind": CHANGE_STEPS, "steps": len(dataset.steps)}
+    version = _publish_staged(raw, dataset.dataset_id, dataset, origin, author=author, message="processing steps",
+                              change=change)  # fmt: skip
+    with transaction.atomic():
+        dataset.source = origin
+        _mirror_version(dataset, version)
+        dataset.save()
+    forget_unrecorded_versions(dataset)
+    _announce(dataset, events.DATA_REPLACED, actor or author, request, version=version.number,
+              records=version.row_count, steps=len(dataset.steps))  # fmt: skip
+    return version
 
 
 def _with_catalog_annotations(read, dataset: Dataset | None):
@@ -295,6 +351,8 @@ def sync_dataset(dataset: Dataset) -> Dataset:
 def update_metadata(dataset: Dataset, changes: dict[str, Any], *, actor: Any = None, request: Any = None) -> Dataset:
     """Apply `changes` (None clears a date of CLEARABLE_DATES); a new visibility is recorded as such too."""
     old_visibility = str(dataset.visibility)
+    personal_data.check_open_publication(dataset, status=dataset.status,
+                                         visibility=changes.get("visibility") or dataset.visibility)  # fmt: skip
     with transaction.atomic():
         for name in CLEARABLE_DATES:
             if name in changes and changes[name] is None:
@@ -364,6 +422,7 @@ def theme_named(name: str) -> Theme:
 
 
 def set_status(dataset: Dataset, status: str, *, actor: Any = None, request: Any = None) -> Dataset:
+    personal_data.check_open_publication(dataset, status=status, visibility=dataset.visibility)
     dataset.status = Status(status)
     dataset.touch_metadata()
     dataset.save(update_fields=["status", "metadata_modified", "modified"])
@@ -378,6 +437,10 @@ def rollback(
     author = author or actor_name(actor)
     if number not in set(_recorded(dataset)):
         raise VersionNotFound(f"{dataset.dataset_id!r} has no version {number}")
+    if personal_data.declaration(dataset) is not None:  # the version's data went through its own steps
+        applied = get_store().version(dataset.dataset_id, number).origin.get("steps") or []
+        personal_data.check_open_publication(dataset, status=dataset.status, visibility=dataset.visibility,
+                                             steps=applied)  # fmt: skip
     version = get_store().rollback(dataset.dataset_id, number, author=author)
     with transaction.atomic():
         _mirror_version(dataset, version)
@@ -405,6 +468,7 @@ def delete_dataset(dataset: Dataset, *, author: str | None = None, actor: Any = 
     if store.has_dataset(dataset.dataset_id):
         store.delete(dataset.dataset_id, author=author)
     dataset.delete()
+    preparation.forget_raw(dataset)
     _announce(dataset, events.DELETED, actor or author, request)
 
 
@@ -493,3 +557,115 @@ def replace_attachments(
     identifiers = sorted(dataset.attachments.values_list("attachment_id", flat=True))
     _announce(dataset, events.METADATA_CHANGED, actor, request, fields=["attachments"], attachments=identifiers)
     return identifiers
+
+
+# -- preparation: processing steps, Table Schema, personal data (docs/sources.md) ------------------
+
+
+def set_steps(
+    dataset: Dataset, steps: Sequence[dict[str, Any]], *, actor: Any = None, request: Any = None
+) -> Version | None:
+    """Replace the dataset's processing steps; its kept raw data is published again through them.
+
+    Raises StepError for a step that is not valid (nothing changed) and IngestError when a
+    step fails on the data (the steps are not saved; the served version is unchanged).
+    Returns the new version (None for a dataset without data yet).
+    """
+    parsed = parse_steps(list(steps))
+    new_steps = [step.to_dict() for step in parsed]
+    personal_data.check_open_publication(dataset, status=dataset.status, visibility=dataset.visibility,
+                                         steps=new_steps)  # fmt: skip
+    before = dataset.steps
+    dataset.steps = new_steps
+    version = None
+    if dataset.current_version is not None and preparation.raw_of(dataset) is not None:
+        try:
+            version = reapply_steps(dataset, actor=actor, request=request)
+        except Exception:
+            dataset.steps = before
+            raise
+    else:
+        dataset.save(update_fields=["steps"])
+    _announce(dataset, events.STEPS_CHANGED, actor, request, steps=[step.kind for step in parsed],
+              version=version.number if version else None)  # fmt: skip
+    return version
+
+
+def set_schema(
+    dataset: Dataset,
+    schema: dict[str, Any],
+    *,
+    url: str = "",
+    mode: str = SchemaMode.WARN,
+    actor: Any = None,
+    request: Any = None,
+) -> TableSchema:
+    """Declare the Table Schema (a descriptor, read by the caller from `url` or a file) and what errors do."""
+    checked = load_schema(schema)
+    dataset.table_schema, dataset.table_schema_url = checked.descriptor, url
+    dataset.schema_mode = SchemaMode(mode)
+    dataset.touch_metadata()
+    dataset.save(update_fields=["table_schema", "table_schema_url", "schema_mode", "metadata_modified", "modified"])
+    _announce(dataset, events.SCHEMA_CHANGED, actor, request, schema=checked.name or checked.title, url=url,
+              mode=str(dataset.schema_mode))  # fmt: skip
+    return checked
+
+
+def remove_schema(dataset: Dataset, *, actor: Any = None, request: Any = None) -> None:
+    dataset.table_schema, dataset.table_schema_url = {}, ""
+    dataset.save(update_fields=["table_schema", "table_schema_url"])
+    _announce(dataset, events.SCHEMA_CHANGED, actor, request, schema=None)
+
+
+def validate_current(dataset: Dataset, *, max_errors: int = 1000) -> ValidationReport:
+    """The current version checked against the dataset's schema now."""
+    schema = preparation.schema_of(dataset)
+    if schema is None:
+        raise ValueError(f"{dataset.dataset_id} declares no Table Schema (set one: datapolis schema DATASET SCHEMA)")
+    if dataset.current_version is None:
+        raise ValueError(f"{dataset.dataset_id} has no data to validate")
+    store = get_store()
+    version = store.version(dataset.dataset_id, dataset.current_version)
+    con = store.connect()
+    try:
+        relation = store.version_relation_sql(version)  # identifiers quoted by the store
+        con.execute(f"CREATE TEMP VIEW current_version AS SELECT * FROM {relation}")  # noqa: S608
+        return validate_relation(con, "current_version", version.fields, schema, max_errors=max_errors)
+    finally:
+        con.close()
+
+
+def declare_personal_data(
+    dataset: Dataset,
+    *,
+    fields: Sequence[str],
+    purpose: str,
+    legal_basis: str,
+    retention: str,
+    contact: str,
+    actor: Any = None,
+    request: Any = None,
+) -> PersonalData:
+    """Flag the dataset as holding personal data (the register's entry); `fields` must be its fields."""
+    known = set(dataset.fields.values_list("name", flat=True))
+    unknown = [name for name in fields if name not in known]
+    if unknown:
+        raise ValueError(f"{dataset.dataset_id} has no field {', '.join(unknown)}")
+    if legal_basis not in LegalBasis.values:
+        raise ValueError(f"legal basis {legal_basis!r}: choose one of {', '.join(LegalBasis.values)}")
+    if not purpose.strip() or not retention.strip() or not contact.strip():
+        raise ValueError("a personal data declaration states its purpose, retention and contact")
+    entry, _ = PersonalData.objects.update_or_create(
+        dataset=dataset,
+        defaults={"fields": list(fields), "purpose": purpose.strip(), "legal_basis": legal_basis,
+                  "retention": retention.strip(), "contact": contact.strip()},
+    )  # fmt: skip
+    _announce(dataset, events.PERSONAL_DATA_CHANGED, actor, request, fields=list(fields), legal_basis=legal_basis)
+    return entry
+
+
+def withdraw_personal_data(dataset: Dataset, *, actor: Any = None, request: Any = None) -> bool:
+    deleted, _ = PersonalData.objects.filter(dataset=dataset).delete()
+    if deleted:
+        _announce(dataset, events.PERSONAL_DATA_CHANGED, actor, request, fields=[])
+    return bool(deleted)

@@ -46,6 +46,7 @@ RECORD_ID_SEEDS = ("'datapolis:1'", "'datapolis:2'")
 # Kinds of `Version.change`.
 CHANGE_IMPORT = "import"  # {"kind": "import", "file": name}
 CHANGE_ROLLBACK = "rollback"  # {"kind": "rollback", "version": number}
+CHANGE_STEPS = "steps"  # {"kind": "steps", "steps": count}: the kept raw data through new processing steps
 CHANGE_NOTE = "note"  # {"kind": "note", "text": free text}: a message from before changes were data
 
 

@@ -26,6 +26,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.text import slugify
 
+from datapolis import scheduling
 from datapolis.audit.events import Action, record
 from datapolis.catalog import services as catalog
 from datapolis.catalog.models import DATASET_ID_VALIDATOR, Dataset, Status, Visibility
@@ -47,8 +48,6 @@ logger = logging.getLogger(__name__)
 DATASET_ID = re.compile(DATASET_ID_VALIDATOR.regex.pattern)
 
 OUTCOMES = ("created", "updated", "unchanged", "gone", "failed")
-_EVERY = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
-_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
 class HarvestError(ValueError):
@@ -57,12 +56,10 @@ class HarvestError(ValueError):
 
 def parse_every(value: str | None) -> dt.timedelta | None:
     """`30m`, `6h`, `1d`, `2w` as a duration; None for "" (run by hand only)."""
-    if not value:
-        return None
-    match = _EVERY.match(value.lower())
-    if not match or int(match.group(1)) == 0:
-        raise HarvestError(f"--every {value!r}: write a number and a unit, m, h, d or w (e.g. 30m, 6h, 1d)")
-    return dt.timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+    try:
+        return scheduling.parse_every(value)
+    except scheduling.ScheduleError as error:
+        raise HarvestError(f"--every {error}") from error
 
 
 def add_source(

@@ -16,7 +16,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 from datapolis.harvest import services
 from datapolis.harvest.models import HarvestSource, RunStatus
 from datapolis.jobs import kinds, lifecycle, supervision
-from datapolis.jobs.models import Job, JobStatus
+from datapolis.jobs.models import Job
 
 HARVEST_JOB = "harvest"
 
@@ -51,14 +51,7 @@ HARVEST = kinds.register(
 
 def harvest_job(source: HarvestSource, *, user: Any = None) -> Job:
     """Queue a run of `source` (the one already queued or running, if there is one)."""
-    pending = Job.objects.filter(
-        kind=HARVEST_JOB, parameters__source=source.name, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]
-    ).first()
-    if pending is not None:
-        return pending
-    job = lifecycle.create(HARVEST_JOB, "", parameters={"source": source.name}, user=user)
-    lifecycle.enqueue(job)
-    return job
+    return lifecycle.queue_once(HARVEST_JOB, "", parameters={"source": source.name}, user=user)
 
 
 def queue_due_harvests() -> list[str]:

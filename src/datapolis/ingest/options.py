@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from datapolis.schema import FieldType
@@ -19,6 +19,16 @@ class ReadOptions:
     field_types: dict[str, FieldType] = field(default_factory=dict)  # forced types by field name
     multivalued: dict[str, str] = field(default_factory=dict)  # field name -> separator of its values
     original_name: str | None = None  # the uploaded file's name, when the path is a temporary file
+    # fields read as text when the file has them (a Table Schema's strings: codes keep their zeros)
+    text_fields: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {key: value for key, value in asdict(self).items() if value not in (None, {}, [])}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ReadOptions:
+        """The options `to_dict` gave; TypeError names an unknown option."""
+        unknown = set(data) - {item.name for item in fields(cls)}
+        if unknown:
+            raise TypeError(f"unknown reading option(s): {', '.join(sorted(unknown))}")
+        return cls(**data)

@@ -240,6 +240,10 @@ def _forced_types(staging: Staging, names: list[str], options: ReadOptions) -> d
                 field=name,
             )
         forced[name] = field_type
+    for key in options.text_fields:
+        name = _option_field(staging, names, key)
+        if name in names:
+            forced.setdefault(name, "text")
     return forced
 
 

@@ -48,6 +48,18 @@ def create(kind: str, dataset_id: str, *, parameters: dict[str, Any], user: Any 
     return Job.objects.create(kind=kind, dataset_id=dataset_id, created_by=user, parameters=parameters)
 
 
+def queue_once(kind: str, dataset_id: str, *, parameters: dict[str, Any], user: Any = None) -> Job:
+    """Queue a job, unless the same one (kind, dataset, parameters) is already queued or running: that one."""
+    pending = Job.objects.filter(
+        kind=kind, dataset_id=dataset_id, parameters=parameters, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]
+    ).first()
+    if pending is not None:
+        return pending
+    job = create(kind, dataset_id, parameters=parameters, user=user)
+    enqueue(job)
+    return job
+
+
 def enqueue(job: Job) -> None:
     """Queue a job for the worker (again, if it had not started: a job queued twice still runs once)."""
     kinds.get(job.kind).task(job.pk)
