@@ -3,7 +3,7 @@
 No Django: the URL sources of the back office and the harvesters both download through
 `fetch` and `fetch_json`, with the same SSRF rules, size caps and deadlines. A dataset's
 source (a URL, an FTP or SFTP file, a folder of this server, OGC API - Features, WFS,
-ArcGIS REST) is fetched into a local file by `fetch_source` (docs/fetching-sources.md).
+ArcGIS REST) is fetched into a local file by `fetch_source` (docs/sources.md).
 """
 
 from datapolis.fetching.http import (
