@@ -70,6 +70,7 @@ __all__ = [
     "is_portal_admin",
     "may_create_dataset",
     "may_manage_harvests",
+    "may_see_personal_data_register",
     "may_use_backoffice",
     "organisations_of",
     "principal_for_user",
@@ -346,6 +347,15 @@ def may_create_dataset(principal: Principal, portal: Portal | None) -> bool:
 def may_manage_harvests(principal: Principal) -> bool:
     """Instance admins only: a harvest source brings datasets into the whole instance, under any publisher."""
     return principal.can_write and principal.is_admin
+
+
+def may_see_personal_data_register(principal: Principal) -> bool:
+    """Instance admins and portal admins (portal admins: the entries of datasets they edit).
+
+    The register of personal data (catalog.personal_data.register) is what the data
+    protection officer reads; publishers see their own dataset's declaration only.
+    """
+    return principal.is_authenticated and bool(principal.is_admin or principal.admin_portal_ids)
 
 
 def required_organisations(

@@ -112,7 +112,14 @@ def catalog_row(view: DatasetView, count: int) -> dict[str, Any]:
         "dcat.created": dataset.created,
         "dcat.creator": dataset.producer or None,
         "dcat.accrualperiodicity": FREQUENCY_URIS.get(dataset.update_frequency),
+        "schema": schema_title(dataset),
     }
+
+
+def schema_title(dataset: Dataset) -> str | None:
+    """The Table Schema a dataset declares, as the catalog's facet names it (its title, else its name)."""
+    schema = dataset.table_schema or {}
+    return schema.get("title") or schema.get("name") or None
 
 
 class VisibleCatalog:

@@ -1,4 +1,8 @@
-"""Sign-in, sign-out, password reset, single sign-on and the admin API."""
+"""Sign-in, sign-out, password reset and single sign-on.
+
+The admin API (`datapolis.access.api`) is mounted at /api/admin/ by `datapolis.api.urls`, with
+the routers of the API face that reach apps above `access` (`datapolis.api.admin`).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,6 @@ from django.urls import include, path, reverse_lazy
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView
 
 from datapolis.access import views
-from datapolis.access.api import api
 from datapolis.access.oidc import OidcAuthenticationRequestView
 
 account_patterns = [
@@ -46,6 +49,5 @@ oidc_patterns = [
 
 urlpatterns = [
     path("accounts/", include((account_patterns, "access"))),
-    path("api/admin/", api.urls),
     *oidc_patterns,
 ]

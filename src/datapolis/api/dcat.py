@@ -254,6 +254,8 @@ class _GraphBuilder:
         for place in dcat.get("spatial") or []:
             self.add(node, DCTERMS.spatial, self.location(place, lang))
         self.add(node, DCTERMS.language, self.language(lang))
+        for url in dataset.get("conforms_to") or []:  # the Table Schema the data follows
+            self.add(node, DCTERMS.conformsTo, self.typed(url, DCTERMS.Standard))
         self.add(node, DCTERMS.issued, _date_literal(_parse(dcat.get("issued"))))
         self.add(node, DCTERMS.modified, _date_literal(_parse(default.get("modified"))))
         landing_page = URIRef(page)

@@ -1,9 +1,10 @@
 from django.urls import path, re_path
 
-from datapolis.api import aliases, ckan, ods_v1, ogc, tiles
+from datapolis.api import admin, aliases, ckan, ods_v1, ogc, tiles
 from datapolis.api.explore.views import api as explore_api
 
 urlpatterns = [
+    path("api/admin/", admin.urls()),  # the admin API (datapolis.access.api) with this face's routers
     path("api/explore/v2.1/", explore_api.urls),
     *(path(f"{alias}<path:rest>", aliases.explore_alias) for alias in aliases.ALIASES),
     *(path(alias, aliases.explore_alias) for alias in aliases.ALIASES),

@@ -38,6 +38,8 @@ from datapolis.fetching import FetchError
 from datapolis.harvest.tasks import HARVEST_JOB
 from datapolis.ingest import IngestError
 from datapolis.jobs.models import Job, JobStatus
+from datapolis.sources.models import Incident
+from datapolis.sources.tasks import REFRESH_JOB
 
 EDITABLE_STATES = (UploadState.READY, UploadState.FAILED)
 
@@ -56,7 +58,16 @@ def dashboard(request):
     query = request.GET.get("q", "").strip()
     if query:
         datasets = datasets.filter(Q(dataset_id__icontains=query) | Q(title__icontains=query))
+    # Freshness problems are the datasets' open incidents (opened by every refresh and every ten minutes).
+    stale = request.GET.get("freshness") == "problem"
+    if stale:
+        datasets = datasets.filter(pk__in=Incident.objects.filter(closed__isnull=True).values("dataset"))
     page = Paginator(datasets, 50).get_page(request.GET.get("page"))
+    incidents: dict[int, list[Incident]] = {}
+    for incident in Incident.objects.filter(closed__isnull=True, dataset__in=[item.pk for item in page.object_list]):
+        incidents.setdefault(incident.dataset_id, []).append(incident)
+    for item in page.object_list:
+        item.open_incidents = incidents.get(item.pk, [])
     pending = Upload.objects.filter(created_by=request.user, state__in=[*EDITABLE_STATES, UploadState.IMPORTING])
     return render(
         request,
@@ -64,6 +75,7 @@ def dashboard(request):
         {
             "page": page,
             "query": query,
+            "stale": stale,
             "pending": pending.select_related("dataset", "job")[:20],
             "may_create": may_create_dataset(principal, request.portal),
         },
@@ -373,6 +385,10 @@ def job(request, job_id: int):
         if not may_manage_harvests(session_principal(request)):
             return forbidden(request, harvest_refusal())
         return _job_page(request, job, {**harvest_views.job_context(job), "upload": None})
+    if job.kind == REFRESH_JOB:  # any editor of the dataset follows its refreshes
+        dataset = editable_dataset(request, job.dataset_id)
+        problem = explain(job.error) if job.status == JobStatus.FAILED and job.error else None
+        return _job_page(request, job, {"upload": None, "is_refresh": True, "dataset": dataset, "problem": problem})
     if job.created_by_id != request.user.pk:
         raise Http404("no such job")
     upload = (
@@ -389,7 +405,7 @@ def job(request, job_id: int):
 def _job_page(request, job: Job, extra: dict):
     context = {"job": job, **extra}
     if _htmx(request):
-        if job.status == JobStatus.SUCCEEDED and job.dataset_id:
+        if job.status == JobStatus.SUCCEEDED and job.dataset_id and not extra.get("is_refresh"):
             response = HttpResponse(status=204)
             response["HX-Redirect"] = reverse("backoffice:dataset", args=[job.dataset_id])
             return response

@@ -45,6 +45,7 @@ CATALOG_FIELDS = [
     FieldSpec("dcat.created", "Created", "datetime"),
     FieldSpec("dcat.creator", "Producer", "text"),
     FieldSpec("dcat.accrualperiodicity", "Update frequency", "text"),
+    FieldSpec("schema", "Table Schema", "text", annotations=dict(FACET)),
 ]
 DEFAULT_ORDER = "modified desc, dataset_id"
 

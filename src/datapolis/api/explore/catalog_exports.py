@@ -119,12 +119,19 @@ def _dcat_response(request: HttpRequest, format: str, params: CatalogExportParam
                                        use_labels=params.use_labels_in_exports)  # fmt: skip
     catalog = VisibleCatalog.of_request(request)
     datasets = [
-        dataset_object(catalog.views[dataset_id], count=catalog.counts[dataset_id])
+        {**dataset_object(catalog.views[dataset_id], count=catalog.counts[dataset_id]),
+         "conforms_to": _conforms_to(catalog.views[dataset_id].dataset)}
         for dataset_id in _chosen_dataset_ids(catalog, params)
-    ]
+    ]  # fmt: skip
     graph = dcat.catalog_graph(_catalog_description(request), datasets, options)
     serialization = DCAT_FORMATS[format]
     return HttpResponse(dcat.serialize(graph, serialization), content_type=dcat.SERIALIZATIONS[serialization])
+
+
+def _conforms_to(dataset) -> list[str]:
+    """The Table Schema's address, when the dataset declares one (`dct:conformsTo`)."""
+    url = dataset.table_schema_url or (dataset.table_schema or {}).get("path") or ""
+    return [url] if isinstance(url, str) and url.startswith(("http://", "https://")) else []
 
 
 def _include_exports(value: str | None) -> frozenset[str] | None:

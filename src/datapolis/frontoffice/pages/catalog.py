@@ -20,8 +20,8 @@ from datapolis.queries.facets import Facet
 from datapolis.queries.requests import Filters, RecordsRequest
 
 CATALOG_PAGE_SIZE = 12
-CATALOG_FACETS = ("theme", "keyword", "publisher", "license", "features")
-CATALOG_FACET_LIMITS = {"theme": 20, "keyword": 12, "publisher": 20, "license": 20, "features": 20}
+CATALOG_FACETS = ("theme", "keyword", "publisher", "license", "schema", "features")
+CATALOG_FACET_LIMITS = {"theme": 20, "keyword": 12, "publisher": 20, "license": 20, "schema": 20, "features": 20}
 CATALOG_SEARCHABLE = ("theme", "keyword", "publisher")
 
 

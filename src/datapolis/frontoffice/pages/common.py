@@ -49,7 +49,27 @@ def dataset_card(view: DatasetView, count: int | None = None) -> dict[str, Any]:
         "internal": dataset.visibility == "restricted",
         "features": dataset.features,
         "url": reverse("portal:dataset", args=[dataset.dataset_id]),
+        "freshness": freshness_badge(dataset),
     }
+
+
+def freshness_badge(dataset: Dataset) -> dict[str, Any] | None:
+    """A badge when the dataset's freshness is a problem: late since when, or its last refresh failed.
+
+    The refresh's error is not shown to visitors (it may name internal addresses); owners
+    are e-mailed it and read it in the back office.
+    """
+    from datapolis.sources.freshness import State, freshness
+
+    try:
+        state = freshness(dataset)
+    except Exception:  # a page shows without its badge rather than fail
+        return None
+    if state.state == State.FAILING:
+        return {"state": "failing", "since": None}
+    if state.state == State.LATE:
+        return {"state": "late", "since": state.late_after}
+    return None
 
 
 def value_matches(value: Any, text: str) -> bool:

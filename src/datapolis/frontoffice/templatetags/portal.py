@@ -119,6 +119,7 @@ CATALOG_FACET_LABELS = {
     "keyword": _("Keyword"),
     "publisher": _("Publisher"),
     "license": _("Licence"),
+    "schema": _("Data schema"),
     "features": _("Features"),
 }
 FEATURE_NAMES = {
