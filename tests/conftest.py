@@ -21,7 +21,7 @@ from django.conf import settings as django_settings
 from datapolis.conf import parse_hosts
 from datapolis.engine import LakeLocation, Store
 
-pytest_plugins = ["tests.playwright_fixtures"]
+pytest_plugins = ["tests.playwright_fixtures", "tests.pygeoapi_fixtures"]
 
 REPO = Path(__file__).resolve().parents[1]
 # The host names tests send (Django's test client sends `testserver`); the first one is the
@@ -164,3 +164,20 @@ def fresh_rate_limits() -> None:
     from django.core.cache import caches
 
     caches["ratelimit"].clear()
+
+
+# What reaches the metadata database or the lake catalog. A test that asks for none of them
+# (nor the `django_db` mark) runs the same on both configurations: it is marked `once`, and
+# scripts/test's PostgreSQL pass leaves it out.
+CONFIGURATION_FIXTURES = frozenset({
+    "db", "transactional_db", "django_db_setup", "live_server",
+    "store", "lake_location", "catalog_store", "instance_env",
+})  # fmt: skip
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        uses_configuration = CONFIGURATION_FIXTURES.intersection(getattr(item, "fixturenames", ()))
+        if item.get_closest_marker("django_db") is None and not uses_configuration:
+            item.add_marker(pytest.mark.once)

@@ -65,6 +65,12 @@ def run(action: Callable[[], T]) -> T:
         raise fail(str(error)) from None
 
 
+def run_in_instance(action: Callable[[], T]) -> T:
+    """Set up the instance (Django, its database up to date), then `run` the command body."""
+    ensure_instance()
+    return run(action)
+
+
 def cli_actor() -> str:
     """Who acts, as the audit log and the version history name command-line users."""
     import getpass

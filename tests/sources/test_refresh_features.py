@@ -8,13 +8,13 @@ import pytest
 
 from datapolis.sources import services
 from datapolis.sources.models import Outcome
-from tests.fetching.test_ogc_features_source import PAGE_SIZE, pygeoapi  # noqa: F401 (fixture)
+from tests.pygeoapi_fixtures import PAGE_SIZE
 from tests.sources.conftest import served
 
 pytestmark = pytest.mark.django_db
 
 
-def test_the_features_become_a_dataset_with_a_geo_shape(dataset, pygeoapi, loopback):  # noqa: F811
+def test_the_features_become_a_dataset_with_a_geo_shape(dataset, pygeoapi, loopback):
     url, data = pygeoapi
     features = json.loads(data.read_text())["features"]
     assert len(features) == 345 > 3 * PAGE_SIZE  # several pages to follow
@@ -31,7 +31,7 @@ def test_the_features_become_a_dataset_with_a_geo_shape(dataset, pygeoapi, loopb
     assert services.refresh(dataset).refresh.outcome == Outcome.UNCHANGED
 
 
-def test_a_collection_the_service_does_not_have_fails(dataset, pygeoapi, loopback):  # noqa: F811
+def test_a_collection_the_service_does_not_have_fails(dataset, pygeoapi, loopback):
     url, _ = pygeoapi
     services.set_source(dataset, url, kind="ogc_features", options={"collection": "nowhere"})
     run = services.refresh(dataset).refresh

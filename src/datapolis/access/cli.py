@@ -14,8 +14,8 @@ import typer
 from rich.table import Table
 
 from datapolis.cli_support import cli_actor as actor
-from datapolis.cli_support import console, ensure_instance, errors, print_json
-from datapolis.cli_support import run as run_command
+from datapolis.cli_support import console, errors, print_json
+from datapolis.cli_support import run_in_instance as run
 
 user_app = typer.Typer(help="Accounts.", no_args_is_help=True)
 group_app = typer.Typer(help="Groups of users.", no_args_is_help=True)
@@ -31,12 +31,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(apikey_app, name="apikey")
     app.add_typer(portal_app, name="portal")
     app.command("audit")(audit_log)
-
-
-def run(body):
-    """Set up Django, then run `body` with the CLI's error handling."""
-    ensure_instance()
-    return run_command(body)
 
 
 def parse_until(text: str | None) -> datetime | None:

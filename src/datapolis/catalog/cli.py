@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from datapolis.cli_support import CommandError, cli_actor, console, ensure_instance, print_json
-from datapolis.cli_support import run as run_command
+from datapolis.cli_support import CommandError, cli_actor, console, print_json
+from datapolis.cli_support import run_in_instance as run
 
 
 def register(app: typer.Typer) -> None:
@@ -18,11 +18,6 @@ def register(app: typer.Typer) -> None:
     app.command("validate")(validate)
     app.command("personal-data")(personal_data)
     app.command("personal-data-register")(personal_data_register)
-
-
-def run(body):
-    ensure_instance()
-    return run_command(body)
 
 
 def _dataset(dataset_id: str):
@@ -185,6 +180,7 @@ def personal_data(
     def body():
         from datapolis.catalog import personal_data as rules
         from datapolis.catalog import services
+        from datapolis.catalog.models import Dataset
 
         dataset = _dataset(dataset_id)
         if withdraw:
@@ -195,9 +191,10 @@ def personal_data(
             names = [name.strip() for name in fields.split(",") if name.strip()]
             services.declare_personal_data(dataset, fields=names, purpose=purpose, legal_basis=legal_basis,
                                            retention=retention, contact=contact, actor=cli_actor())  # fmt: skip
-        row = next((row for row in rules.register() if row["dataset_id"] == dataset_id), None)
-        if row is None:
+        entry = rules.declaration(Dataset.objects.get(pk=dataset.pk))
+        if entry is None:
             raise CommandError(f"{dataset_id} is not declared as holding personal data (declare it with --fields)")
+        row = rules.register_row(entry)
         if as_json:
             print_json(row)
             return

@@ -83,20 +83,23 @@ def check_open_publication(dataset: Dataset, *, status: str, visibility: str, st
 
 def register() -> list[dict[str, Any]]:
     """One row per declared dataset, for the register page and its CSV."""
-    rows = []
-    for entry in PersonalData.objects.select_related("dataset").order_by("dataset__dataset_id"):
-        dataset = entry.dataset
-        rows.append({
-            "dataset_id": dataset.dataset_id,
-            "title": dataset.title,
-            "publisher": dataset.publisher,
-            "fields": list(entry.fields),
-            "purpose": entry.purpose,
-            "legal_basis": entry.legal_basis,
-            "retention": entry.retention,
-            "contact": entry.contact,
-            "declared": entry.declared.isoformat(),
-            "open_data": dataset.status == Status.PUBLISHED and dataset.visibility == Visibility.PUBLIC,
-            "unprotected_fields": unprotected_fields(dataset),
-        })  # fmt: skip
-    return rows
+    entries = PersonalData.objects.select_related("dataset").order_by("dataset__dataset_id")
+    return [register_row(entry) for entry in entries]
+
+
+def register_row(entry: PersonalData) -> dict[str, Any]:
+    """A declaration as the register, the CLI and the admin API show it (REGISTER_COLUMNS)."""
+    dataset = entry.dataset
+    return {
+        "dataset_id": dataset.dataset_id,
+        "title": dataset.title,
+        "publisher": dataset.publisher,
+        "fields": list(entry.fields),
+        "purpose": entry.purpose,
+        "legal_basis": entry.legal_basis,
+        "retention": entry.retention,
+        "contact": entry.contact,
+        "declared": entry.declared.isoformat(),
+        "open_data": dataset.status == Status.PUBLISHED and dataset.visibility == Visibility.PUBLIC,
+        "unprotected_fields": unprotected_fields(dataset),
+    }

@@ -13,19 +13,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from datapolis.cli_support import CommandError, cli_actor, console, ensure_instance, print_json
-from datapolis.cli_support import run as run_command
+from datapolis.cli_support import CommandError, cli_actor, console, print_json
+from datapolis.cli_support import run_in_instance as run
 
 harvest_app = typer.Typer(help="Harvest other portals (Opendatasoft, CKAN, DCAT).", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(harvest_app, name="harvest")
-
-
-def run(body):
-    ensure_instance()
-    return run_command(body)
 
 
 @harvest_app.command("add")

@@ -12,19 +12,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from datapolis.cli_support import CommandError, cli_actor, console, ensure_instance, print_json
-from datapolis.cli_support import run as run_command
+from datapolis.cli_support import CommandError, cli_actor, console, print_json
+from datapolis.cli_support import run_in_instance as run
 
 
 def register(app: typer.Typer) -> None:
     app.command("source")(source)
     app.command("refresh")(refresh)
     app.command("freshness")(freshness)
-
-
-def run(body):
-    ensure_instance()
-    return run_command(body)
 
 
 def _dataset(dataset_id: str, *, create: bool = False):
@@ -113,7 +108,7 @@ def source(
             raise CommandError(f"{dataset_id} has no source (set one: datapolis source {dataset_id} URL)")
         summary = services.source_summary(found)
         if as_json:
-            print_json({**summary, "refresh": refresh_object(result)} if result is not None else summary)
+            print_json({**summary, "refresh": result.to_dict()} if result is not None else summary)
         else:
             schedule = summary["schedule"] or "by hand"
             console.print(
@@ -156,23 +151,8 @@ def refresh(
     run(body)
 
 
-def refresh_object(result) -> dict:
-    run = result.refresh
-    return {
-        "dataset_id": result.dataset.dataset_id,
-        "outcome": run.outcome,
-        "new_version": run.outcome == "changed",
-        "version": run.version,
-        "records": result.dataset.records_count,
-        "fetched": run.fetched or None,
-        "error": run.error or None,
-        "started": run.started.isoformat(),
-        "finished": run.finished.isoformat() if run.finished else None,
-    }
-
-
 def _print_refresh(result, as_json: bool) -> None:
-    data = refresh_object(result)
+    data = result.to_dict()
     if as_json:
         print_json(data)
     elif data["outcome"] == "changed":

@@ -57,6 +57,21 @@ class RefreshResult:
     def changed(self) -> bool:
         return self.refresh.outcome == Outcome.CHANGED
 
+    def to_dict(self) -> dict[str, Any]:
+        """The refresh as the CLI prints it and the admin API answers it."""
+        run = self.refresh
+        return {
+            "dataset_id": self.dataset.dataset_id,
+            "outcome": run.outcome,
+            "new_version": self.changed,
+            "version": run.version,
+            "records": self.dataset.records_count,
+            "fetched": run.fetched or None,
+            "error": run.error or None,
+            "started": run.started.isoformat(),
+            "finished": run.finished.isoformat() if run.finished else None,
+        }
+
 
 def guess_kind(location: str) -> str:
     """The kind a location implies: its URL scheme, or a folder for a path."""

@@ -34,16 +34,7 @@ def declaration_answer(dataset: Dataset) -> dict[str, Any]:
     entry = personal_data.declaration(dataset)
     if entry is None:
         raise HttpError(404, f"Dataset {dataset.dataset_id} declares no personal data.")
-    return {
-        "dataset_id": dataset.dataset_id,
-        "fields": list(entry.fields),
-        "purpose": entry.purpose,
-        "legal_basis": entry.legal_basis,
-        "retention": entry.retention,
-        "contact": entry.contact,
-        "declared": entry.declared.isoformat(),
-        "unprotected_fields": personal_data.unprotected_fields(dataset),
-    }
+    return personal_data.register_row(entry)
 
 
 @router.get("/datasets/{dataset_id}/personal-data")

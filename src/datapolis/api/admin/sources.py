@@ -80,22 +80,7 @@ def refresh(request, dataset_id: str, force: bool = False, wait: bool = False):
     if _source_of(dataset) is None:
         raise HttpError(404, f"Dataset {dataset_id} has no source.")
     if wait:
-        return 200, refresh_summary(services.refresh(dataset, force=force, actor=who, request=request))
+        return 200, services.refresh(dataset, force=force, actor=who, request=request).to_dict()
     job = tasks.refresh_job(dataset, force=force, user=principal(request).user)
     return 202, {"job": job.pk, "kind": job.kind, "dataset_id": job.dataset_id, "status": job.status,
                  "force": force}  # fmt: skip
-
-
-def refresh_summary(result) -> dict[str, Any]:
-    run = result.refresh
-    return {
-        "dataset_id": result.dataset.dataset_id,
-        "outcome": run.outcome,
-        "new_version": run.outcome == "changed",
-        "version": run.version,
-        "records": result.dataset.records_count,
-        "fetched": run.fetched or None,
-        "error": run.error or None,
-        "started": run.started.isoformat(),
-        "finished": run.finished.isoformat() if run.finished else None,
-    }
