@@ -131,3 +131,35 @@ def test_an_agent_adds_a_filter_step_sees_the_preview_and_publishes(
     )
     assert Dataset.objects.get(pk=dataset.pk).steps == [{"kind": "filter", "options": {"where": WHERE}}]
     assert journey.errors == []
+
+
+REGISTER = {"fr": "Registre des données personnelles", "en": "Personal data register"}
+
+
+def test_the_data_protection_officer_reads_the_register_and_opens_a_declaration(
+    preparation_journey: Journey, schools
+) -> None:
+    journey, page = preparation_journey, preparation_journey.page
+    dataset, _, _ = schools
+    services.declare_personal_data(dataset, fields=["patronyme_uai"], purpose="Annuaire", legal_basis="public_task",
+                                   retention="5 ans", contact="dpo@ac-rennes.fr")  # fmt: skip
+    User.objects.create_user("dpo", password=PASSWORD, is_superuser=True, is_staff=True)
+
+    page.goto("/")
+    journey.press(page.locator(".header-tools .sign-in-link"))
+    page.locator("#id_username").fill("dpo")
+    page.locator("#id_password").fill(PASSWORD)
+    journey.press(page.locator("main form button[type=submit]"))
+    journey.press(page.locator(".header-tools .backoffice-link"))
+    journey.press(page.locator("#register-link"))
+    expect(page.locator("main h1")).to_have_text(REGISTER[journey.language])
+    row = page.locator("#register tr[data-dataset='etablissements-35']")
+    expect(row).to_contain_text("patronyme_uai")
+    expect(row.locator("[data-unprotected]")).to_have_attribute("data-unprotected", "patronyme_uai")
+    checked(journey, "register")
+    journey.screenshot("register")
+
+    journey.press(row.locator("a", has_text=TITLE))
+    expect(page.locator("#personal-data-form")).to_be_visible()
+    expect(page.locator("#unprotected")).to_contain_text("patronyme_uai")
+    assert journey.errors == []

@@ -73,7 +73,7 @@ def test_personal_data_declaration_and_register(instance_env: dict[str, str], sh
     assert declared.returncode == 0, declared.stderr
     assert "not protected by a step: nombeneficiaire" in declared.stdout
     register = datapolis(instance_env, "personal-data-register", "--csv")
-    rows = list(csv.DictReader(register.stdout.splitlines()))
+    rows = list(csv.DictReader(register.stdout.splitlines(), delimiter=";"))
     assert [(row["dataset_id"], row["fields"], row["open_data"]) for row in rows] == [
-        ("subventions", "nombeneficiaire", "True")
+        ("subventions", "nombeneficiaire", "true")
     ]

@@ -47,12 +47,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
 
-from datapolis.catalog import metadata_cache
+from datapolis.catalog import metadata_cache, personal_data
 from datapolis.catalog.models import Dataset, Status, Visibility
 
 if TYPE_CHECKING:
@@ -356,6 +356,19 @@ def may_see_personal_data_register(principal: Principal) -> bool:
     protection officer reads; publishers see their own dataset's declaration only.
     """
     return principal.is_authenticated and bool(principal.is_admin or principal.admin_portal_ids)
+
+
+def personal_data_register(principal: Principal) -> list[dict[str, Any]]:
+    """The register's rows `principal` reads: all for instance admins, those of the datasets
+    they edit for portal admins (whatever their key's scope), none for anybody else."""
+    if not may_see_personal_data_register(principal):
+        return []
+    rows = personal_data.register()
+    if principal.is_admin:
+        return rows
+    editor = replace(principal, scope="write")
+    datasets = Dataset.objects.in_bulk([row["dataset_id"] for row in rows], field_name="dataset_id")
+    return [row for row in rows if can_edit_dataset(editor, datasets[row["dataset_id"]])]
 
 
 def required_organisations(

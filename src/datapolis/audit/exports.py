@@ -49,11 +49,11 @@ def events_csv(events: Iterable[AuditEvent]) -> str:
     for event in events:
         row = event_summary(event)
         row["details"] = orjson.dumps(row["details"]).decode()
-        writer.writerow([_safe_cell(row[column]) for column in CSV_COLUMNS])
+        writer.writerow([safe_cell(row[column]) for column in CSV_COLUMNS])
     return buffer.getvalue()
 
 
-def _safe_cell(value: Any) -> str:
+def safe_cell(value: Any) -> str:
     """Text a spreadsheet will not run as a formula (user names and agents are user input)."""
     text = "" if value is None else str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

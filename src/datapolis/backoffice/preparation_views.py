@@ -16,12 +16,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from datapolis.access.policy import may_see_personal_data_register, session_principal
+from datapolis.access.policy import personal_data_register as personal_data_register_rows
 from datapolis.backoffice.errors import explain
-from datapolis.backoffice.permissions import backoffice_view, editable_dataset
+from datapolis.backoffice.permissions import backoffice_view, editable_dataset, forbidden
 from datapolis.backoffice.preparation_forms import (
     ChooseProcessorForm,
     DatasetSourceForm,
@@ -35,8 +38,8 @@ from datapolis.backoffice.preparation_forms import (
 )
 from datapolis.catalog import preparation
 from datapolis.catalog import services as catalog
-from datapolis.catalog.models import Dataset, SchemaMode
-from datapolis.catalog.personal_data import PersonalDataExposed, declaration, unprotected_fields
+from datapolis.catalog.models import Dataset, LegalBasis, SchemaMode
+from datapolis.catalog.personal_data import PersonalDataExposed, declaration, register_csv, unprotected_fields
 from datapolis.fetching import FetchError
 from datapolis.ingest import IngestError
 from datapolis.jobs.models import Job, JobStatus
@@ -538,3 +541,20 @@ def withdraw_personal_data(request, dataset_id: str):
     if catalog.withdraw_personal_data(dataset, actor=request.user, request=request):
         messages.success(request, _("The personal data declaration is withdrawn."))
     return redirect("backoffice:dataset_personal_data", dataset_id=dataset.dataset_id)
+
+
+@backoffice_view
+def personal_data_register(request):
+    """The register of personal data for the data protection officer, and its CSV (`?format=csv`)."""
+    who = session_principal(request)
+    if not may_see_personal_data_register(who):
+        return forbidden(request, _("Only the administrators of the instance or of a portal read the register."))
+    rows = personal_data_register_rows(who)
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(register_csv(rows), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="registre-donnees-personnelles.csv"'
+        return response
+    bases = dict(LegalBasis.choices)
+    for row in rows:
+        row["legal_basis_label"] = bases.get(row["legal_basis"], row["legal_basis"])
+    return render(request, "backoffice/personal_data_register.html", {"rows": rows})

@@ -13,6 +13,7 @@ urlpatterns = [
     path("uploads/<uuid:upload_id>/import/", views.confirm, name="confirm"),
     path("uploads/<uuid:upload_id>/cancel/", views.cancel, name="cancel"),
     path("jobs/<int:job_id>/", views.job, name="job"),
+    path("personal-data/", preparation_views.personal_data_register, name="personal_data_register"),
     path("datasets/<str:dataset_id>/", views.dataset, name="dataset"),
     path("datasets/<str:dataset_id>/description/", views.dataset_metadata, name="dataset_metadata"),
     path("datasets/<str:dataset_id>/fields/", views.dataset_fields, name="dataset_fields"),

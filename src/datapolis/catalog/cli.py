@@ -211,19 +211,12 @@ def personal_data_register(
     """The register of datasets holding personal data, as JSON or CSV."""
 
     def body():
-        import csv
-        import sys
-
         from datapolis.catalog import personal_data as rules
 
         rows = rules.register()
-        if not as_csv:
+        if as_csv:
+            typer.echo(rules.register_csv(rows), nl=False)
+        else:
             print_json(rows)
-            return
-        writer = csv.DictWriter(sys.stdout, fieldnames=rules.REGISTER_COLUMNS)
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({**row, "fields": ", ".join(row["fields"]),
-                             "unprotected_fields": ", ".join(row["unprotected_fields"])})  # fmt: skip
 
     run(body)

@@ -29,6 +29,18 @@ def action_label(action: str) -> str:
 
 
 @register.simple_tag(takes_context=True)
+def may_see_personal_data_register(context) -> bool:
+    """`{% may_see_personal_data_register as shown %}`: whether the signed-in user reads the register."""
+    from datapolis.access.policy import may_see_personal_data_register as rule
+    from datapolis.access.policy import session_principal
+
+    request = context.get("request")
+    if request is None or not getattr(request, "user", None) or not request.user.is_authenticated:
+        return False
+    return rule(session_principal(request))
+
+
+@register.simple_tag(takes_context=True)
 def may_manage_harvests(context) -> bool:
     """`{% may_manage_harvests as shown %}`: whether the signed-in user manages harvesting (the policy's rule)."""
     from datapolis.access.policy import may_manage_harvests as rule
