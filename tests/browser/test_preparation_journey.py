@@ -3,7 +3,8 @@
 From the home page, by clicking: sign in → the header's back-office link → the dataset in
 "My datasets" → the "Processing steps" tab → choose "Keep matching rows" → type the where
 clause: the live preview (htmx) counts the rows it keeps → add the step → save and publish →
-the message gives the new version and its records, and the overview shows them. The schools
+the message gives the new version and its records, and the overview shows them → "what
+changed in version 2" counts the rows the step removed. The schools
 of Ille-et-Vilaine (education-35) are the data; the expected count is computed here from the
 CSV. Every page is in the journey's language, fits the screen and has no serious axe-core
 violation; the browser logs no error.
@@ -130,6 +131,12 @@ def test_an_agent_adds_a_filter_step_sees_the_preview_and_publishes(
         "data-records", str(public)
     )
     assert Dataset.objects.get(pk=dataset.pk).steps == [{"kind": "filter", "options": {"where": WHERE}}]
+
+    # What the step changed: version 2 against version 1, from version 2's row.
+    journey.press(page.locator("#versions a[data-compare='2']"))
+    expect(page.locator("#compare-summary")).to_have_attribute("data-removed", str(total - public), timeout=SLOW)
+    expect(page.locator("#compare-summary")).to_have_attribute("data-added", "0")
+    checked(journey, "compare")
     assert journey.errors == []
 
 

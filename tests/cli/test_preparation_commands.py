@@ -1,4 +1,4 @@
-"""`datapolis steps`, `schema`, `validate` and `personal-data`, run as an agent runs them, on a real file."""
+"""`datapolis steps`, `compare`, `schema`, `validate` and `personal-data`, run as an agent runs them, on a real file."""
 
 from __future__ import annotations
 
@@ -34,6 +34,15 @@ def test_steps_are_added_shown_and_removed(instance_env: dict[str, str], schools
     assert [(item["step"], item["kind"], item["counts"]["rows_out"]) for item in shown] == [
         (1, "filter", public_schools(schools))
     ]
+    with schools.open(encoding="utf-8-sig", newline="") as handle:
+        total = sum(1 for _ in csv.DictReader(handle, delimiter=";"))
+    compared = json.loads(datapolis(instance_env, "compare", "ecoles", "1", "--json").stdout)  # to the current one
+    assert (compared["from"], compared["to"], compared["by"]) == (1, 2, "row")
+    assert (compared["added"], compared["removed"]) == (0, total - public_schools(schools))
+    said = datapolis(instance_env, "compare", "ecoles", "1", "2")
+    assert f"{total - public_schools(schools):,} removed" in said.stdout
+    unknown = datapolis(instance_env, "compare", "ecoles", "1", "9")
+    assert unknown.returncode == 1 and "no version 9" in unknown.stderr
 
     failing = datapolis(
         instance_env, "steps", "ecoles", "add", "retype", "--option", "field=commune", "--option", "type=int"

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -38,6 +38,7 @@ from datapolis.backoffice.preparation_forms import (
 )
 from datapolis.catalog import preparation
 from datapolis.catalog import services as catalog
+from datapolis.catalog.comparison import compare_versions
 from datapolis.catalog.models import Dataset, LegalBasis, SchemaMode
 from datapolis.catalog.personal_data import PersonalDataExposed, declaration, register_csv, unprotected_fields
 from datapolis.fetching import FetchError
@@ -558,3 +559,29 @@ def personal_data_register(request):
     for row in rows:
         row["legal_basis_label"] = bases.get(row["legal_basis"], row["legal_basis"])
     return render(request, "backoffice/personal_data_register.html", {"rows": rows})
+
+
+# Comparing versions ------------------------------------------------------------------
+
+
+@backoffice_view
+def compare(request, dataset_id: str):
+    """Rows added, removed and changed between two versions: `?to=` (the current one) and `?from=` (the one before)."""
+    dataset = editable_dataset(request, dataset_id)
+    numbers = [version.number for version in catalog.versions(dataset)] if dataset.current_version else []
+    context: dict[str, Any] = {"dataset": dataset, "numbers": list(reversed(numbers)), "comparison": None}
+    if len(numbers) >= 2:
+        later = _version_number(request.GET.get("to"), dataset.current_version)
+        earlier_ones = [number for number in numbers if number < later] or numbers[:1]
+        earlier = _version_number(request.GET.get("from"), earlier_ones[-1])
+        if later not in numbers or earlier not in numbers:
+            raise Http404("no such version")
+        context["comparison"] = compare_versions(dataset, earlier, later)
+    return render(request, "backoffice/dataset_compare.html", context)
+
+
+def _version_number(text: str | None, default: int) -> int:
+    try:
+        return int(text) if text else default
+    except ValueError:
+        raise Http404("no such version") from None

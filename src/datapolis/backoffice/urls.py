@@ -22,6 +22,7 @@ urlpatterns = [
     path("datasets/<str:dataset_id>/unpublish/", views.dataset_unpublish, name="unpublish"),
     path("datasets/<str:dataset_id>/versions/<int:number>/rollback/", views.dataset_rollback, name="rollback"),
     path("datasets/<str:dataset_id>/delete/", views.dataset_delete, name="delete"),
+    path("datasets/<str:dataset_id>/compare/", preparation_views.compare, name="compare"),
     path("datasets/<str:dataset_id>/source/", preparation_views.source, name="dataset_source"),
     path("datasets/<str:dataset_id>/source/refresh/", preparation_views.refresh_now, name="dataset_refresh"),
     path("datasets/<str:dataset_id>/source/remove/", preparation_views.remove_source, name="dataset_source_remove"),

@@ -1,4 +1,4 @@
-"""`datapolis steps`, `schema` and `validate`: how a dataset's data is prepared and checked (docs/sources.md)."""
+"""Preparation commands: `steps`, `schema`, `validate`, `compare`, `personal-data` (docs/preparation.md)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ def register(app: typer.Typer) -> None:
     app.command("steps")(steps)
     app.command("schema")(schema)
     app.command("validate")(validate)
+    app.command("compare")(compare)
     app.command("personal-data")(personal_data)
     app.command("personal-data-register")(personal_data_register)
 
@@ -158,6 +159,41 @@ def validate(
                 )
         if not report.valid:
             raise typer.Exit(code=1)
+
+    run(body)
+
+
+def compare(
+    dataset_id: Annotated[str, typer.Argument(help="The dataset.")],
+    from_version: Annotated[int, typer.Argument(metavar="FROM", help="The earlier version.")],
+    to_version: Annotated[int | None, typer.Argument(metavar="[TO]", help="The later one (the current one).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the comparison as JSON.")] = False,
+) -> None:
+    """Rows added, removed and changed between two versions (matched by key when the dataset has one)."""
+
+    def body():
+        from datapolis.catalog.comparison import compare_versions
+        from datapolis.engine.store import VersionNotFound
+
+        dataset = _dataset(dataset_id)
+        later = dataset.current_version if to_version is None else to_version
+        try:
+            comparison = compare_versions(dataset, from_version, later)
+        except VersionNotFound as error:
+            raise CommandError(f"{error} (see `datapolis versions {dataset_id}`)") from error
+        if as_json:
+            print_json(comparison.to_dict())
+            return
+        by = f"by key {', '.join(comparison.key)}" if comparison.by == "key" else "whole rows"
+        console.print(
+            f"{dataset_id}: version {from_version} ({comparison.rows_from:,} rows) → {later} "
+            f"({comparison.rows_to:,} rows), {by}: {comparison.added:,} added, {comparison.removed:,} removed, "
+            f"{comparison.changed:,} changed, {comparison.unchanged:,} unchanged.",
+            highlight=False,
+        )
+        for label, names in (("fields added", comparison.fields_added), ("fields removed", comparison.fields_removed)):
+            if names:
+                console.print(f"  {label}: {', '.join(names)}", highlight=False)
 
     run(body)
 
