@@ -211,6 +211,17 @@ def test_a_step_that_fails_on_a_value_names_it_and_nothing_is_saved(dataset, age
     assert dataset.records_count == len(school_rows)
 
 
+def test_a_failing_step_is_explained_in_french(dataset, agent, compiled):  # noqa: F811
+    client = signed_in(agent)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    failing = [{"kind": "retype", "options": {"field": "appellation_officielle", "type": "int"}}]
+    preview = html.unescape(content(client.post(f"/backoffice/datasets/{DATASET}/steps/preview/", steps_post(failing))))
+    assert "champ 'appellation_officielle'\u00a0: la valeur ne peut pas être lue comme int" in preview
+    unknown = [{"kind": "trim", "options": {"fields": ["nulle_part"]}}]
+    preview = html.unescape(content(client.post(f"/backoffice/datasets/{DATASET}/steps/preview/", steps_post(unknown))))
+    assert "aucun champ nommé 'nulle_part'" in preview
+
+
 def test_an_invalid_option_is_shown_next_to_its_field(dataset, agent_client):
     url = f"/backoffice/datasets/{DATASET}/steps/"
     data = {**steps_post([], "apply"), "editing": "0", "editing_kind": "compute", "opt-field": "Pas Un Nom",

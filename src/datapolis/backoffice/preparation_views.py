@@ -241,7 +241,7 @@ def _check_step(state: StepsState) -> bool:
     try:
         parse_steps([{"kind": state.kind, "options": form.options()}])
     except StepError as error:
-        form.add_error(error.option if error.option in form.fields else None, error.message)
+        form.add_error(error.option if error.option in form.fields else None, step_message(error))
         return False
     return True
 
@@ -386,16 +386,22 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def step_message(error: StepError) -> str:
+    """What is wrong with the step, in the agent's language."""
+    return _(error.template) % error.params if error.params else _(error.template)
+
+
 def step_problem(error: StepError | IngestError) -> dict[str, Any]:
     """A failed step in words: which step, why, and the row and value when one failed."""
     if isinstance(error, IngestError):
         params = error.params or {}
         if error.code != "step_failed" or "step" not in params:
             return {"message": explain(error).message}
-        step, kind, message = params.get("step"), params.get("kind", ""), params.get("message", "")
-        row, value = params.get("row"), params.get("value")
+        step, kind, row, value = params.get("step"), params.get("kind", ""), params.get("row"), params.get("value")
+        template = params.get("message_template")
+        message = _(template) % params.get("message_params", {}) if template else params.get("message", "")
     else:
-        step, kind, message, row = error.step, error.kind, error.message, error.row
+        step, kind, message, row = error.step, error.kind, step_message(error), error.row
         value = repr(error.value) if error.row is not None else None
     where = _("Step %(step)s (%(label)s)") % {"step": step, "label": processor_label(kind)} if step else ""
     detail = _("on row %(row)s, value %(value)s") % {"row": row, "value": value} if row is not None else ""

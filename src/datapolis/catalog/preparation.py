@@ -151,6 +151,8 @@ def step_failed(filename: str, error: StepError) -> IngestError:
             "row": error.row,
             "value": repr(error.value),
             "message": error.message,
+            "message_template": error.template,  # for the pages to say it in the agent's language
+            "message_params": error.params,
         },
         code="step_failed",
     )

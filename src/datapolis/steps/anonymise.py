@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from datapolis.ingest.errors import gettext_noop
 from datapolis.steps.dates import truncate_date
 from datapolis.steps.frame import Frame, StepSQL, as_text, ident, put
 from datapolis.steps.geo import METRES_PER_DEGREE
@@ -26,13 +27,14 @@ def anonymise(frame: Frame, options: dict[str, Any]) -> StepSQL:
         x = ident(spec.name)
         if method == "hash":
             if not frame.context.secret:
-                raise frame.error("hashing needs the instance's secret", "method")
+                raise frame.error(gettext_noop("hashing needs the instance's secret"), "method")
             salted = f"{frame.param(frame.context.secret)} || chr(31) || {as_text(spec)}"
             value = f"(CASE WHEN {x} IS NOT NULL THEN sha256({salted}) END)"
             put(columns, spec, None, value, "text", annotations={})
         elif method in ("month", "year"):
             if spec.type not in ("date", "datetime"):
-                raise frame.error(f"field {spec.name!r} is {spec.type}; expected date or datetime", "fields")
+                raise frame.error(gettext_noop("field %(field)r is %(type)s; expected date or datetime"), "fields",
+                                  field=spec.name, type=spec.type)  # fmt: skip
             put(columns, spec, None, truncate_date(spec.type, x, method), spec.type)
         else:
             put(columns, spec, None, _coarse_place(frame, spec.type, spec.name, method, options), spec.type)
@@ -42,7 +44,8 @@ def anonymise(frame: Frame, options: dict[str, Any]) -> StepSQL:
 def _coarse_place(frame: Frame, type_: str, name: str, method: str, options: dict[str, Any]) -> str:
     x = ident(name)
     if type_ not in ("geo_point_2d", "geo_shape"):
-        raise frame.error(f"field {name!r} is {type_}; expected geo_point_2d or geo_shape", "fields")
+        raise frame.error(gettext_noop("field %(field)r is %(type)s; expected geo_point_2d or geo_shape"), "fields",
+                          field=name, type=type_)  # fmt: skip
     if method == "round":
         digits = int(options.get("decimals", 2))
         if type_ == "geo_shape":

@@ -6,6 +6,7 @@ import re
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from datapolis.ingest.errors import gettext_noop
 from datapolis.steps.frame import Check, Frame, StepSQL, ident, put
 
 # Friendly tokens, replaced when the format has no '%' directive: "dd/mm/yyyy".
@@ -37,7 +38,9 @@ def check_timezone(frame: Frame, name: str) -> str:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise frame.error(
-            f"unknown timezone {name!r} (expected an IANA name such as Europe/Paris)", "timezone"
+            gettext_noop("unknown timezone %(timezone)r (expected an IANA name such as Europe/Paris)"),
+            "timezone",
+            timezone=name,
         ) from None
     return name
 
@@ -46,7 +49,9 @@ def parse_date(frame: Frame, options: dict[str, Any]) -> StepSQL:
     spec = frame.typed(options["field"], ("text",), "field")
     fmt = strptime_format(options.get("format") or "%d/%m/%Y")
     if "%" not in fmt:
-        raise frame.error(f"format {fmt!r} has no directive such as %d, %m or %Y", "format")
+        raise frame.error(
+            gettext_noop("format %(format)r has no directive such as %%d, %%m or %%Y"), "format", format=fmt
+        )
     has_time = bool(_TIME_DIRECTIVES.search(fmt))
     target_type = options.get("type") or ("datetime" if has_time else "date")
     timezone = check_timezone(frame, options.get("timezone") or "Europe/Paris")
@@ -69,7 +74,8 @@ def parse_date(frame: Frame, options: dict[str, Any]) -> StepSQL:
         Check(
             f"{text} IS NOT NULL AND {parsed} IS NULL",
             x,
-            f"field {spec.name!r}: value does not match the format {fmt!r}",
+            gettext_noop("field %(field)r: value does not match the format %(format)r"),
+            {"field": spec.name, "format": fmt},
         )
     )
     return out
@@ -85,7 +91,7 @@ def date_part(frame: Frame, options: dict[str, Any]) -> StepSQL:
     spec = frame.typed(options["field"], ("date", "datetime"), "field")
     part = options["part"]
     if part == "hour" and spec.type == "date":
-        raise frame.error("a date has no hour", "part")
+        raise frame.error(gettext_noop("a date has no hour"), "part")
     target = options.get("target") or f"{spec.name}_{part}"
     frame.new_name(target, "target")
     x = _local(frame, spec.type, ident(spec.name), options)

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlglot import exp
 
+from datapolis.ingest.errors import gettext_noop
 from datapolis.odsql import ODSQLError, QuerySpec, compile_query
 from datapolis.odsql.dialect import RELATION_PLACEHOLDER
 from datapolis.schema import FieldSpec
@@ -25,7 +26,7 @@ def rename(frame: Frame, options: dict[str, Any]) -> StepSQL:
     new_names = [renames.get(spec.name, spec.name) for spec in frame.fields]
     duplicates = sorted({n for n in new_names if new_names.count(n) > 1})
     if duplicates:
-        raise frame.error(f"two fields would be named {duplicates[0]!r}", "fields")
+        raise frame.error(gettext_noop("two fields would be named %(field)r"), "fields", field=duplicates[0])
     columns = []
     for spec in frame.fields:
         new = replace(spec, name=renames.get(spec.name, spec.name), annotations=dict(spec.annotations))
@@ -60,7 +61,8 @@ def retype(frame: Frame, options: dict[str, Any]) -> StepSQL:
     put(columns, spec, None, value, target)
     out = frame.select(columns)
     if failed:
-        out.checks.append(Check(failed, as_text(spec), f"field {spec.name!r}: value cannot be read as {target}"))
+        unreadable = gettext_noop("field %(field)r: value cannot be read as %(type)s")
+        out.checks.append(Check(failed, as_text(spec), unreadable, {"field": spec.name, "type": target}))
     return out
 
 
@@ -68,7 +70,7 @@ def _odsql(frame: Frame, spec: QuerySpec, option: str) -> tuple[exp.Select, Any]
     try:
         compiled = compile_query(spec, frame.fields, RELATION_PLACEHOLDER, storage_values=True, record_id_column=None)
     except ODSQLError as error:
-        raise frame.error(f"invalid expression: {error}", option) from None
+        raise frame.error(gettext_noop("invalid expression: %(reason)s"), option, reason=str(error)) from None
     renamed = {name: frame.param(value)[1:] for name, value in compiled.params.items()}
 
     def rename_param(node: exp.Expression) -> exp.Expression:
@@ -83,10 +85,11 @@ def compute(frame: Frame, options: dict[str, Any]) -> StepSQL:
     name = options["field"]
     select, compiled = _odsql(frame, QuerySpec(select=f"({options['expression']}) as {name}"), "expression")
     if compiled.is_aggregation:
-        raise frame.error("an aggregate cannot compute a value per row", "expression")
+        raise frame.error(gettext_noop("an aggregate cannot compute a value per row"), "expression")
     column = compiled.columns[0]
     if column.type not in STORAGE_VALUE_TYPES:
-        raise frame.error(f"the expression gives a {column.type}, which no field can hold", "expression")
+        raise frame.error(gettext_noop("the expression gives a %(type)s, which no field can hold"), "expression",
+                          type=column.type)  # fmt: skip
     value = select.expressions[0].this.sql(dialect="duckdb")
     spec = FieldSpec(name, options.get("label") or name, column.type)
     if column.multivalued:
@@ -129,7 +132,8 @@ def fill(frame: Frame, options: dict[str, Any]) -> StepSQL:
     changed = []
     for spec in specs:
         if spec.type in ("geo_point_2d", "geo_shape") or spec.annotations.get("multivalued"):
-            raise frame.error(f"field {spec.name!r} is {spec.type}: only single values can be filled", "fields")
+            raise frame.error(gettext_noop("field %(field)r is %(type)s: only single values can be filled"), "fields",
+                              field=spec.name, type=spec.type)  # fmt: skip
         x = ident(spec.name)
         constant = f"CAST({frame.param(str(options['value']))} AS {spec.storage_type})"
         empty = f"({x} IS NULL OR trim({x}) = '')" if spec.type == "text" else f"{x} IS NULL"
@@ -144,7 +148,8 @@ def fill(frame: Frame, options: dict[str, Any]) -> StepSQL:
 def _check_constant(frame: Frame, specs: list[FieldSpec], value: Any) -> None:
     for spec in specs:
         if spec.type != "text" and _probe(spec.type, str(value)) is None:
-            raise frame.error(f"{value!r} is not a value of field {spec.name!r} ({spec.type})", "value")
+            raise frame.error(gettext_noop("%(value)r is not a value of field %(field)r (%(type)s)"), "value",
+                              value=value, field=spec.name, type=spec.type)  # fmt: skip
 
 
 def _probe(type_: str, value: str) -> Any:
@@ -173,9 +178,9 @@ def unpivot(frame: Frame, options: dict[str, Any]) -> StepSQL:
     kept = [(s, e) for s, e in frame.passthrough() if s.name not in names]
     for name, option in ((key, "key"), (value, "value")):
         if any(s.name == name for s, _ in kept):
-            raise frame.error(f"a field named {name!r} exists already", option)
+            raise frame.error(gettext_noop("a field named %(field)r exists already"), option, field=name)
     if key == value:
-        raise frame.error("the key and value fields need different names", "value")
+        raise frame.error(gettext_noop("the key and value fields need different names"), "value")
     types = {s.type for s in specs}
     same = len(types) == 1 and not any(s.annotations.get("multivalued") for s in specs)
     value_type = specs[0].type if same else "text"

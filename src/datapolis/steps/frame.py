@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from datapolis.engine.sql import quote_identifier
+from datapolis.ingest.errors import gettext_noop
 from datapolis.schema import FieldSpec
 from datapolis.steps.model import StepContext, StepError
 
@@ -35,7 +36,8 @@ class Check:
 
     condition: str
     value: str
-    message: str
+    message: str  # a gettext_noop template, filled from `params` (StepError)
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -71,15 +73,18 @@ class Frame:
 
     # -- errors and fields --
 
-    def error(self, message: str, option: str | None = None) -> StepError:
-        return StepError(self.step, self.kind, message, option=option)
+    def error(self, template: str, option: str | None = None, **params: Any) -> StepError:
+        """The step's error: `template` marked with gettext_noop, its %(name)s filled from `params`."""
+        return StepError(self.step, self.kind, template, params=params, option=option)
 
     def spec(self, name: str, option: str | None = None) -> FieldSpec:
         for spec in self.fields:
             if spec.name == name:
                 return spec
         names = ", ".join(s.name for s in self.fields) or "none"
-        raise self.error(f"no field named {name!r}; fields are {names}", option)
+        raise self.error(
+            gettext_noop("no field named %(field)r; fields are %(fields)s"), option, field=name, fields=names
+        )
 
     def specs(self, names: Iterable[str], option: str | None = None) -> list[FieldSpec]:
         return [self.spec(name, option) for name in names]
@@ -87,7 +92,8 @@ class Frame:
     def typed(self, name: str, types: tuple[str, ...], option: str | None = None) -> FieldSpec:
         spec = self.spec(name, option)
         if spec.type not in types:
-            raise self.error(f"field {name!r} is {spec.type}; expected {' or '.join(types)}", option)
+            raise self.error(gettext_noop("field %(field)r is %(type)s; expected %(expected)s"), option, field=name,
+                             type=spec.type, expected=" / ".join(types))  # fmt: skip
         return spec
 
     def col(self, name: str) -> str:
@@ -99,7 +105,7 @@ class Frame:
 
     def new_name(self, name: str, option: str | None = None, *, replacing: str | None = None) -> str:
         if name in self.names() and name != replacing:
-            raise self.error(f"a field named {name!r} exists already", option)
+            raise self.error(gettext_noop("a field named %(field)r exists already"), option, field=name)
         return name
 
     # -- values --
@@ -113,11 +119,12 @@ class Frame:
 
     def lookup(self, dataset: str, option: str = "dataset") -> tuple[str, list[FieldSpec]]:
         if self.context.lookup is None:
-            raise self.error("no other dataset can be read here", option)
+            raise self.error(gettext_noop("no other dataset can be read here"), option)
         try:
             sql, fields = self.context.lookup(dataset)
         except Exception as exc:  # the catalog says why: unknown dataset, no access...
-            raise self.error(f"dataset {dataset!r} cannot be read: {exc}", option) from None
+            raise self.error(gettext_noop("dataset %(dataset)r cannot be read: %(reason)s"), option, dataset=dataset,
+                             reason=str(exc)) from None  # fmt: skip
         placeholder = f"__steps_lookup_{self.step}_{len(self.lookups) + 1}"
         self.lookups[placeholder] = sql
         return ident(placeholder), fields

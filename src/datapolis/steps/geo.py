@@ -12,10 +12,13 @@ from typing import Any
 import duckdb
 
 from datapolis.engine.extensions import load_extensions
+from datapolis.ingest.errors import gettext_noop
 from datapolis.steps.convert import number_text, point, shape_from_text, valid_point
 from datapolis.steps.frame import Check, Frame, StepSQL, as_text, ident, put
 
 METRES_PER_DEGREE = 111_320.0
+
+NOT_A_NUMBER = gettext_noop("field %(field)r: not a number")
 
 
 def _number(frame: Frame, name: str, option: str) -> tuple[str, str]:
@@ -51,12 +54,12 @@ def point_from_latlon(frame: Frame, options: dict[str, Any]) -> StepSQL:
     columns = _point_columns(frame, options, value, [options["lat"], options["lon"]], "Position")
     out = frame.select(columns)
     out.checks += [
-        Check(lat_bad, ident(options["lat"]), f"field {options['lat']!r}: not a number"),
-        Check(lon_bad, ident(options["lon"]), f"field {options['lon']!r}: not a number"),
+        Check(lat_bad, ident(options["lat"]), NOT_A_NUMBER, {"field": options["lat"]}),
+        Check(lon_bad, ident(options["lon"]), NOT_A_NUMBER, {"field": options["lon"]}),
         Check(
             f"({lat}) IS NOT NULL AND ({lon}) IS NOT NULL AND NOT {valid_point(value)}",
             f"CAST({lat} AS VARCHAR) || ', ' || CAST({lon} AS VARCHAR)",
-            "latitude must be within -90..90 and longitude within -180..180",
+            gettext_noop("latitude must be within -90..90 and longitude within -180..180"),
         ),
     ]
     return out
@@ -69,7 +72,7 @@ def check_epsg(frame: Frame, epsg: int) -> str:
         load_extensions(con, ("spatial",))
         con.execute("SELECT ST_Transform(ST_Point(0, 0), ?, 'EPSG:4326', always_xy := true)", [crs])
     except duckdb.Error:
-        raise frame.error(f"unknown coordinate system {crs}", "epsg") from None
+        raise frame.error(gettext_noop("unknown coordinate system %(crs)s"), "epsg", crs=crs) from None
     finally:
         con.close()
     return crs
@@ -85,12 +88,12 @@ def point_from_xy(frame: Frame, options: dict[str, Any]) -> StepSQL:
     columns = _point_columns(frame, options, value, [options["x"], options["y"]], "Position")
     out = frame.select(columns)
     out.checks += [
-        Check(x_bad, ident(options["x"]), f"field {options['x']!r}: not a number"),
-        Check(y_bad, ident(options["y"]), f"field {options['y']!r}: not a number"),
+        Check(x_bad, ident(options["x"]), NOT_A_NUMBER, {"field": options["x"]}),
+        Check(y_bad, ident(options["y"]), NOT_A_NUMBER, {"field": options["y"]}),
         Check(
             f"({value}) IS NOT NULL AND NOT {valid_point(value)}",
             f"CAST({x} AS VARCHAR) || ' ' || CAST({y} AS VARCHAR)",
-            "coordinates fall outside the world once reprojected: check the EPSG code",
+            gettext_noop("coordinates fall outside the world once reprojected: check the EPSG code"),
         ),
     ]
     return out
@@ -116,7 +119,8 @@ def geometry_from_text(frame: Frame, options: dict[str, Any]) -> StepSQL:
         Check(
             f"{t} IS NOT NULL AND ({value}) IS NULL",
             f"left({x}, 200)",
-            f"field {spec.name!r}: not a {fmt if fmt != 'auto' else 'WKT or GeoJSON'} geometry",
+            gettext_noop("field %(field)r: not a %(format)s geometry"),
+            {"field": spec.name, "format": fmt if fmt != "auto" else "WKT or GeoJSON"},
         )
     )
     return out

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from datapolis.ingest.errors import gettext_noop
 from datapolis.schema import FieldSpec
 from datapolis.steps.convert import point
 from datapolis.steps.frame import CARRIED, ROW_SQL, Frame, StepSQL, as_text, ident
@@ -83,7 +84,7 @@ def _input(frame: Frame, options: dict[str, Any]) -> tuple[str, str, str]:
             number = f"NULLIF(regexp_extract(CAST({ident(num.name)} AS VARCHAR), '(\\d+)', 1), '')"
         line_postcode = "NULL"
     else:
-        raise frame.error("give an 'address' field, or a 'street' field (and a 'number')", "address")
+        raise frame.error(gettext_noop("give an 'address' field, or a 'street' field (and a 'number')"), "address")
     code = line_postcode
     if options.get("postcode"):
         given = frame.typed(options["postcode"], ("text", "int"), "postcode")
@@ -92,7 +93,7 @@ def _input(frame: Frame, options: dict[str, Any]) -> tuple[str, str, str]:
     if options.get("city"):
         city = normalise_city(ident(frame.typed(options["city"], ("text",), "city").name))
     if code == "NULL" and city == "NULL":
-        raise frame.error("give a 'postcode' or a 'city' field", "postcode")
+        raise frame.error(gettext_noop("give a 'postcode' or a 'city' field"), "postcode")
     return number, normalise(street), f"coalesce({code}, 'c:' || {city})"
 
 
@@ -104,7 +105,10 @@ def _reference(frame: Frame, options: dict[str, Any]) -> str:
         name = options[option]
         if name not in names:
             raise frame.error(
-                f"the reference has no field named {name!r}; fields are {', '.join(sorted(names))}", option
+                gettext_noop("the reference has no field named %(field)r; fields are %(fields)s"),
+                option,
+                field=name,
+                fields=", ".join(sorted(names)),
             )
         return ident(name)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from datapolis.ingest.errors import gettext_noop
 from datapolis.schema import FieldSpec
 from datapolis.steps.frame import CARRIED, ROW_SQL, Check, Frame, StepSQL, as_text, ident
 
@@ -23,7 +24,10 @@ def added_fields(frame: Frame, remote: list[FieldSpec], names: list[str] | None,
     for name in chosen:
         if name not in by_name:
             raise frame.error(
-                f"the other dataset has no field named {name!r}; fields are {', '.join(by_name)}", "fields"
+                gettext_noop("the other dataset has no field named %(field)r; fields are %(fields)s"),
+                "fields",
+                field=name,
+                fields=", ".join(by_name),
             )
         new_name = f"{prefix}{name}"
         frame.new_name(new_name, "prefix")
@@ -54,7 +58,9 @@ def join(frame: Frame, options: dict[str, Any]) -> StepSQL:
     remote_key = remote_by_name.get(options.get("remote_key") or local.name)
     if remote_key is None:
         raise frame.error(
-            f"the other dataset has no field named {options.get('remote_key') or local.name!r}", "remote_key"
+            gettext_noop("the other dataset has no field named %(field)r"),
+            "remote_key",
+            field=options.get("remote_key") or local.name,
         )
     names = options.get("fields") or [s.name for s in remote if s.name != remote_key.name and s.type != "geo_shape"]
     added = added_fields(frame, remote, names, options.get("prefix", ""))
@@ -75,7 +81,8 @@ def join(frame: Frame, options: dict[str, Any]) -> StepSQL:
             Check(
                 f"{key} IN ({duplicated})",
                 as_text(local),
-                f"key {local.name!r} matches several rows of the other dataset",
+                gettext_noop("key %(field)r matches several rows of the other dataset"),
+                {"field": local.name},
             )
         )
     out.changed = f"{_key_sql(local, remote_key, frame.source)} IN (SELECT {right_key} FROM {relation} AS o)"
@@ -88,7 +95,7 @@ def point_in_polygon(frame: Frame, options: dict[str, Any]) -> StepSQL:
     shapes = [s for s in remote if s.type == "geo_shape"]
     geometry = options.get("geometry") or (shapes[0].name if shapes else None)
     if geometry is None or geometry not in {s.name for s in shapes}:
-        raise frame.error("the other dataset has no such geo_shape field", "geometry")
+        raise frame.error(gettext_noop("the other dataset has no such geo_shape field"), "geometry")
     names = options.get("fields") or [s.name for s in remote if s.type != "geo_shape"]
     added = added_fields(frame, remote, names, options.get("prefix", ""))
     p = f"i.{ident(spec.name)}"

@@ -25,21 +25,27 @@ class StepError(Exception):
 
     `step` is the 1-based position of the step (0 for a list that is not a list of steps),
     `row` the 1-based row of the pipeline's input where a value failed, `value` that value.
+    `template` is an English sentence marked with gettext_noop, with %(name)s placeholders
+    filled from `params`: the Django layers translate it (`_(template) % params`);
+    `message` is it filled in, in English.
     """
 
     def __init__(
         self,
         step: int,
         kind: str,
-        message: str,
+        template: str,
         *,
+        params: dict[str, Any] | None = None,
         option: str | None = None,
         row: int | None = None,
         value: Any = None,
     ) -> None:
         self.step = step
         self.kind = kind
-        self.message = message
+        self.template = template
+        self.params = dict(params or {})
+        self.message = template % self.params if self.params else template
         self.option = option
         self.row = row
         self.value = value
@@ -53,7 +59,8 @@ class StepError(Exception):
         return text
 
     def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"step": self.step, "kind": self.kind, "message": self.message, "text": str(self)}
+        data: dict[str, Any] = {"step": self.step, "kind": self.kind, "message": self.message, "text": str(self),
+                                "template": self.template, "params": self.params}  # fmt: skip
         if self.option is not None:
             data["option"] = self.option
         if self.row is not None:

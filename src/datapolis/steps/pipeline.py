@@ -152,7 +152,8 @@ def _run_checks(con: duckdb.DuckDBPyConnection, compiled: Compiled, steps: Seque
             )
             found = con.execute(sql, compiled.used_params(sql)).fetchone()
             if found is not None:
-                raise StepError(index, steps[index - 1].kind, check.message, row=int(found[0]), value=found[1])
+                raise StepError(index, steps[index - 1].kind, check.message, params=check.params, row=int(found[0]),
+                                value=found[1])  # fmt: skip
 
 
 def _counts(con: duckdb.DuckDBPyConnection, compiled: Compiled, steps: Sequence[Step]) -> list[StepCount]:
@@ -279,8 +280,8 @@ def _check_and_count(
     for position, (index, number, _, _) in enumerate(checks):  # in step order, then check order
         row, value = values[2 * position], values[2 * position + 1]
         if row is not None:
-            message = compiled.steps[index - 1].checks[number].message
-            raise StepError(index, steps[index - 1].kind, message, row=int(row), value=value)
+            check = compiled.steps[index - 1].checks[number]
+            raise StepError(index, steps[index - 1].kind, check.message, params=check.params, row=int(row), value=value)
     if not counts:
         return []
     values = values[2 * len(checks) :]

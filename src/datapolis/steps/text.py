@@ -6,6 +6,7 @@ from typing import Any
 
 import duckdb
 
+from datapolis.ingest.errors import gettext_noop
 from datapolis.schema import FieldSpec
 from datapolis.steps.frame import Frame, StepSQL, as_text, distinct, ident, put
 
@@ -16,7 +17,8 @@ def _text_fields(frame: Frame, options: dict[str, Any]) -> list[FieldSpec]:
     specs = frame.specs(options["fields"], "fields")
     for spec in specs:
         if spec.type != "text":
-            raise frame.error(f"field {spec.name!r} is {spec.type}; expected text (retype it first)", "fields")
+            raise frame.error(gettext_noop("field %(field)r is %(type)s; expected text (retype it first)"), "fields",
+                              field=spec.name, type=spec.type)  # fmt: skip
     return specs
 
 
@@ -69,12 +71,14 @@ def change_case(frame: Frame, options: dict[str, Any]) -> StepSQL:
 def replace_text(frame: Frame, options: dict[str, Any]) -> StepSQL:
     find, replacement = options["find"], options.get("replace", "")
     if not find:
-        raise frame.error("the text to find is empty", "find")
+        raise frame.error(gettext_noop("the text to find is empty"), "find")
     if options.get("regex"):
         try:
             duckdb.execute("SELECT regexp_matches('', ?)", [find])
         except duckdb.Error as error:
-            raise frame.error(f"invalid regular expression: {error}", "find") from None
+            raise frame.error(
+                gettext_noop("invalid regular expression: %(reason)s"), "find", reason=str(error)
+            ) from None
         pattern, by = frame.param(find), frame.param(replacement)
         return _per_value(frame, _text_fields(frame, options), lambda x: f"regexp_replace({x}, {pattern}, {by}, 'g')")
     find_p, by = frame.param(find), frame.param(replacement)
@@ -85,7 +89,7 @@ def split_fields(frame: Frame, options: dict[str, Any]) -> StepSQL:
     spec = frame.spec(options["field"], "field")
     into: list[str] = options["into"]
     if not options.get("separator"):
-        raise frame.error("the separator is empty", "separator")
+        raise frame.error(gettext_noop("the separator is empty"), "separator")
     separator = frame.param(options["separator"])
     columns = frame.passthrough()
     parts = f"string_split({as_text(spec)}, {separator})"
@@ -105,10 +109,10 @@ def split_fields(frame: Frame, options: dict[str, Any]) -> StepSQL:
 def split_multivalued(frame: Frame, options: dict[str, Any]) -> StepSQL:
     spec = frame.spec(options["field"], "field")
     if spec.type != "text" or spec.annotations.get("multivalued"):
-        raise frame.error(f"field {spec.name!r} is not a single text", "field")
+        raise frame.error(gettext_noop("field %(field)r is not a single text"), "field", field=spec.name)
     separator = options["separator"]
     if not separator:
-        raise frame.error("the separator is empty", "separator")
+        raise frame.error(gettext_noop("the separator is empty"), "separator")
     parts = f"string_split({ident(spec.name)}, {frame.param(separator)})"
     values = f"list_filter(list_transform({parts}, v -> trim(v)), v -> v <> '')"
     columns = frame.passthrough()
@@ -141,7 +145,7 @@ def map_values(frame: Frame, options: dict[str, Any]) -> StepSQL:
     otherwise = {"keep": x, "empty": "NULL"}.get(default)
     if default == "constant":
         if options.get("default_value") is None:
-            raise frame.error("a constant default needs 'default_value'", "default_value")
+            raise frame.error(gettext_noop("a constant default needs 'default_value'"), "default_value")
         otherwise = frame.param(str(options["default_value"]))
     value = f"(CASE {x} {whens} ELSE {otherwise} END)"
     columns = frame.passthrough()
@@ -155,13 +159,14 @@ def map_values(frame: Frame, options: dict[str, Any]) -> StepSQL:
 def pad(frame: Frame, options: dict[str, Any]) -> StepSQL:
     spec = frame.spec(options["field"], "field")
     if spec.type not in ("text", "int"):
-        raise frame.error(f"field {spec.name!r} is {spec.type}; expected text or int", "field")
+        raise frame.error(gettext_noop("field %(field)r is %(type)s; expected text or int"), "field", field=spec.name,
+                          type=spec.type)  # fmt: skip
     width = options.get("width") or PAD_PRESETS.get(options.get("preset", ""))
     if not width:
-        raise frame.error("give a 'width' or a 'preset'", "width")
+        raise frame.error(gettext_noop("give a 'width' or a 'preset'"), "width")
     char = options.get("char", "0")
     if len(char) != 1:
-        raise frame.error("the padding character must be one character", "char")
+        raise frame.error(gettext_noop("the padding character must be one character"), "char")
     t = f"trim({as_text(spec)})"
     value = f"(CASE WHEN length({t}) < {int(width)} THEN lpad({t}, {int(width)}, {frame.param(char)}) ELSE {t} END)"
     columns = frame.passthrough()
