@@ -305,7 +305,7 @@ def preview_steps(
     steps: Sequence[Step],
     *,
     limit: int = 20,
-    sample: int = 1000,
+    sample: int = 100_000,
     context: StepContext | None = None,
 ) -> Preview:
     """The first `limit` rows the steps make of the first `sample` input rows, and the counts on them."""
