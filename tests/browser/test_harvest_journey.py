@@ -55,13 +55,7 @@ def test_an_admin_adds_a_harvest_source_and_finds_it_listed(admin_journey: Journ
     journey, page = admin_journey, admin_journey.page
     text = TEXTS[journey.language]
 
-    page.goto("/")
-    journey.press(page.locator(".header-tools .sign-in-link"))
-    page.locator("#id_username").fill("root")
-    page.locator("#id_password").fill(PASSWORD)
-    journey.press(page.locator("main form button[type=submit]"))
-    journey.press(page.locator(".header-tools .backoffice-link"))
-    page.wait_for_url("**/backoffice/")
+    journey.sign_in_to_backoffice("root", PASSWORD)
 
     # The back office's navigation leads to harvesting: no source yet.
     journey.press(page.locator("#harvest-link"))

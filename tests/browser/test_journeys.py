@@ -77,6 +77,16 @@ class Journey:
         else:
             target.click()
 
+    def sign_in_to_backoffice(self, username: str, password: str) -> None:
+        """From the home page, by clicking: sign in, then the header's back-office link."""
+        self.page.goto("/")
+        self.press(self.page.locator(".header-tools .sign-in-link"))
+        self.page.locator("#id_username").fill(username)
+        self.page.locator("#id_password").fill(password)
+        self.press(self.page.locator("main form button[type=submit]"))
+        self.press(self.page.locator(".header-tools .backoffice-link"))
+        self.page.wait_for_url("**/backoffice/")
+
     def screenshot(self, name: str) -> None:
         self.artifacts.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=str(self.artifacts / f"{name}.png"), full_page=True)

@@ -80,13 +80,7 @@ def test_an_agent_adds_a_filter_step_sees_the_preview_and_publishes(
     text = TEXTS[journey.language]
     dataset, total, public = schools
 
-    page.goto("/")
-    journey.press(page.locator(".header-tools .sign-in-link"))
-    page.locator("#id_username").fill("agent")
-    page.locator("#id_password").fill(PASSWORD)
-    journey.press(page.locator("main form button[type=submit]"))
-    journey.press(page.locator(".header-tools .backoffice-link"))
-    page.wait_for_url("**/backoffice/")
+    journey.sign_in_to_backoffice("agent", PASSWORD)
 
     # The dataset, then its processing steps: none yet, the first rows as read.
     journey.press(page.locator("main table a", has_text=TITLE))
@@ -152,12 +146,7 @@ def test_the_data_protection_officer_reads_the_register_and_opens_a_declaration(
                                    retention="5 ans", contact="dpo@ac-rennes.fr")  # fmt: skip
     User.objects.create_user("dpo", password=PASSWORD, is_superuser=True, is_staff=True)
 
-    page.goto("/")
-    journey.press(page.locator(".header-tools .sign-in-link"))
-    page.locator("#id_username").fill("dpo")
-    page.locator("#id_password").fill(PASSWORD)
-    journey.press(page.locator("main form button[type=submit]"))
-    journey.press(page.locator(".header-tools .backoffice-link"))
+    journey.sign_in_to_backoffice("dpo", PASSWORD)
     journey.press(page.locator("#register-link"))
     expect(page.locator("main h1")).to_have_text(REGISTER[journey.language])
     row = page.locator("#register tr[data-dataset='etablissements-35']")
