@@ -57,7 +57,9 @@ def shared_datasets(shared_data: Path) -> Path:
 
 
 def lake_catalog_url() -> str | None:
-    return os.environ.get("DATAPOLIS_LAKE_CATALOG_URL") or None
+    """The PostgreSQL server of the lake catalogs under test (without the instance's `?schema=`), if any."""
+    url = os.environ.get("DATAPOLIS_LAKE_CATALOG_URL")
+    return url.split("?", 1)[0] if url else None
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -68,7 +70,7 @@ def fresh_instance_lake() -> None:
     the next run's instance folder is a new temporary one. Tests with their own lake
     (`lake_location`) use schemas of their own.
     """
-    url = lake_catalog_url()
+    url = os.environ.get("DATAPOLIS_LAKE_CATALOG_URL")
     if not url:
         return
     schema = LakeLocation.from_urls(REPO, url, None).metadata_schema

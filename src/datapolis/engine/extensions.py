@@ -14,6 +14,8 @@ from pathlib import Path
 import duckdb
 
 EXTENSIONS = ("ducklake", "sqlite_scanner", "postgres_scanner", "spatial", "fts", "httpfs", "excel")
+# What queries and exports use beside the lake: geometry, stem() of word searches, xlsx files.
+QUERY_EXTENSIONS = ("spatial", "fts", "excel")
 
 
 class ExtensionMissing(RuntimeError):

@@ -128,6 +128,7 @@ class Store:
         self.memory_limit = memory_limit
         self.serving = serving
         self._shared: duckdb.DuckDBPyConnection | None = None
+        self._writer: duckdb.DuckDBPyConnection | None = None
         self._generation = 0  # bumped each time the shared connection is replaced
         self._lock = threading.Lock()
         self._local = threading.local()
@@ -136,12 +137,26 @@ class Store:
     # -- connections -------------------------------------------------------------
 
     def connect(self) -> duckdb.DuckDBPyConnection:
-        """A new, private connection (for ingestion and other long operations).
+        """A new, private connection (for ingestion and other long operations); close it after use.
 
-        `memory_limit` bounds these: an ingestion spills to disk rather than growing
-        without end. Queries share the process-wide connection, which DuckDB sizes itself.
+        It is a cursor on the process-wide writing database, opened once: a DuckDB database
+        takes about a second to load its extensions and attach the lake, a cursor nothing.
+        `memory_limit` bounds that database: ingestions spill to disk rather than growing
+        without end, all of them together. Queries share another database, which DuckDB
+        sizes itself. A writing database that an engine failure invalidated is replaced.
         """
-        return open_connection(self.location, memory_limit=self.memory_limit)
+        with self._lock:
+            if self._writer is not None:
+                cursor = self._writer.cursor()
+                try:
+                    cursor.execute("SELECT 1")
+                    return cursor
+                except duckdb.Error as error:
+                    if not is_engine_failure(error):
+                        raise
+                    logger.error("DuckDB writing database replaced after an engine failure: %s", error)
+            self._writer = open_connection(self.location, memory_limit=self.memory_limit)
+            return self._writer.cursor()
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """This thread's cursor on the process-wide connection (for queries)."""
@@ -183,9 +198,10 @@ class Store:
 
     def close(self) -> None:
         with self._lock:
-            if self._shared is not None:
-                self._shared.close()
-                self._shared = None
+            for database in (self._shared, self._writer):
+                if database is not None:
+                    database.close()
+            self._shared = self._writer = None
             self._generation += 1
             self._cursors.clear()
         self._local = threading.local()
