@@ -9,7 +9,8 @@ import pytest
 from django.test import Client
 
 from datapolis.access import services
-from tests.access.fixtures import MAIN_HOST, MEUDON_HOST
+from datapolis.catalog import services as catalog_services
+from tests.access.fixtures import MAIN_HOST, MEUDON_HOST, write_csv
 
 BASE = "/api/explore/v2.1/catalog/datasets"
 WIDENING_WHERES = [
@@ -94,3 +95,16 @@ def test_the_session_cookie_gets_the_same_view_as_the_key(matrix_with_data):
     response = client.get(BASE + "/filtered/records", {"limit": 100}, HTTP_HOST=MAIN_HOST)
     assert communes(response) == ["Meudon", "Meudon"]
     assert Client().get(BASE + "/filtered/records", HTTP_HOST=MAIN_HOST).status_code == 404
+
+
+def test_a_past_version_is_read_under_the_same_row_filter_and_fields(member, tmp_path):
+    catalog_services.import_file(write_csv(tmp_path / "again.csv"), "filtered")  # version 2
+    for params in ({"version": 1}, {"version": 1, "where": WIDENING_WHERES[1]}):
+        response = member("/filtered/records", limit=100, **params)
+        assert communes(response) == ["Meudon", "Meudon"]
+        assert all("secret" not in result for result in response.json()["results"])
+    refused = member("/filtered/records", version=1, select="secret")
+    assert refused.status_code == 400
+    text = b"".join(member("/filtered/exports/csv", version=1).streaming_content).decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
+    assert [row["commune"] for row in rows] == ["Meudon", "Meudon"] and "secret" not in rows[0]

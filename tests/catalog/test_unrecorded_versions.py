@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 
 from datapolis.catalog import services
 from datapolis.engine.store import VersionNotFound
@@ -27,6 +28,17 @@ def test_an_unrecorded_version_is_not_listed_nor_restorable(communes, catalog_st
     with pytest.raises(VersionNotFound):
         services.rollback(communes, phantom)
     assert communes.current_version == 1 and communes.records_count == 37544
+
+
+def test_an_unrecorded_version_cannot_be_read_through_the_api(communes, catalog_store):
+    phantom = die_after_the_lake_commit(catalog_store, "communes")
+    records = "/api/explore/v2.1/catalog/datasets/communes/records"
+    client = Client(HTTP_HOST="data.example.fr")
+    assert client.get(records, {"version": 1}).json()["total_count"] == 37544
+    refused = client.get(records, {"version": phantom})
+    assert refused.status_code == 404 and f"no version {phantom}" in refused.json()["message"]
+    # by time too: the version current now is the last recorded one, not the phantom
+    assert client.get(records, {"at": "2100-01-01T00:00:00Z"}).json()["total_count"] == 37544
 
 
 def test_the_next_publication_expires_it(communes, catalog_store, shared_datasets):

@@ -7,7 +7,8 @@ services (`datapolis.queries`) with its `QueryTarget`; the catalog they query is
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
@@ -20,6 +21,7 @@ from datapolis.access.policy import (
     principal_from_request,
     visible_datasets_queryset,
 )
+from datapolis.catalog import services as catalog_services
 from datapolis.catalog.dataset_objects import FREQUENCY_URIS
 from datapolis.catalog.fields import field_specs
 from datapolis.catalog.models import Dataset, Visibility
@@ -53,6 +55,17 @@ class DatasetAccess:
     @property
     def has_data(self) -> bool:
         return self.target.has_data
+
+    def pinned(self, *, version: int | None = None, at: datetime | None = None, timezone: str = "UTC") -> DatasetAccess:
+        """The same access to a past version (`QueryTarget.pinned`), among those the catalog recorded.
+
+        A version the lake holds but the catalog never recorded (its publication was killed
+        in between) was never published: it cannot be read, as it cannot be restored.
+        """
+        if version is None and at is None:
+            return self
+        readable = catalog_services.versions(self.dataset)
+        return replace(self, target=self.target.pinned(readable, version=version, at=at, timezone=timezone))
 
 
 def query_target(view: DatasetView) -> QueryTarget:

@@ -47,8 +47,20 @@ def tile(request: HttpRequest, dataset_id: str, z: int, x: int, y: int) -> HttpR
     return response
 
 
+def _version(request: HttpRequest) -> int | None:
+    """`?version=N`: the tiles of a past version (the portal's map of it)."""
+    value = request.GET.get("version")
+    if value is None:
+        return None
+    if not value.isdigit():
+        raise QueryError(
+            f"Invalid value for version API parameter: {value!r} was found but a version number is expected."
+        )
+    return int(value)
+
+
 def _tile(request: HttpRequest, dataset_id: str, z: int, x: int, y: int) -> bytes:
-    target = open_dataset(request, dataset_id).target
+    target = open_dataset(request, dataset_id).pinned(version=_version(request)).target
     if not target.has_data:
         raise NotFound(f"Unknown dataset: {dataset_id}")
     geo_fields = [spec.name for spec in target.visible_specs if spec.type in GEO_TYPES]

@@ -47,11 +47,18 @@ class PageState:
     max_filters: dict[str, str] = field(default_factory=dict)
     sort: str = ""
     page: int = 1
+    version: int | None = None  # a past version of the dataset, read without rolling back
     errors: list[str] = field(default_factory=list)
     # The facet sidebar's own state (`flimit.<field>`: values shown, `fq.<field>`: search in
     # its values); not filters, so not carried to other tabs.
     facet_limits: dict[str, int] = field(default_factory=dict)
     facet_search: dict[str, str] = field(default_factory=dict)
+
+    @staticmethod
+    def version_of(query) -> int | None:
+        """The version `?version=N` asks for (None without it, or when it is not a number)."""
+        value = query.get("version", "").strip()
+        return int(value) if value.isdigit() and 0 < int(value) < 2**31 else None
 
     @classmethod
     def from_query(cls, query, fields: Sequence[FieldSpec]) -> PageState:
@@ -62,6 +69,7 @@ class PageState:
             where=[text for text in query.getlist("where") if text.strip()][:10],
             refine=[text for text in query.getlist("refine") if ":" in text][:20],
             exclude=[text for text in query.getlist("exclude") if ":" in text][:20],
+            version=cls.version_of(query),
         )
         for key in query:
             value = query.get(key, "").strip()
@@ -123,6 +131,8 @@ class PageState:
         params = [("where", clause) for clause in self.where_clauses()]
         params += [("refine", value) for value in self.refine]
         params += [("exclude", value) for value in self.exclude]
+        if self.version is not None:
+            params.append(("version", str(self.version)))
         return params
 
     def records_params(self, *, limit: int = PAGE_SIZE, with_page: bool = True) -> list[tuple[str, str]]:
@@ -155,6 +165,8 @@ class PageState:
             params.append(("sort", self.sort))
         if self.page > 1:
             params.append(("page", str(self.page)))
+        if self.version is not None:
+            params.append(("version", str(self.version)))
         return params
 
     def querystring(self, *, drop: Iterable[str] = (), extra: Iterable[tuple[str, str]] = (), **changes) -> str:

@@ -68,6 +68,8 @@ def dataset_page(tab: str, *, embed: bool = False) -> Callable:
             needs_data = tab in {"table", "map", "chart", "export"}
             context: dict[str, Any] = {"page": page, "dataset": page.dataset, "state": page.state, "tab": tab,
                                        "embed": embed, "tabs": _tabs(page)}  # fmt: skip
+            if page.past_version:
+                context["current_version_query"] = page.state.querystring(drop=("version", "page"))
             if not needs_data or page.data_visible:
                 context.update(build(request, page))
             visit = not request.headers.get("HX-Request") and not getattr(request, "head_only", False)

@@ -58,11 +58,15 @@ def page(request: HttpRequest, total: int, params: RecordsParams) -> list[dict[s
     return result
 
 
-def add_record_links(request: HttpRequest, dataset_id: str, results: list[dict[str, Any]]) -> None:
+def add_record_links(
+    request: HttpRequest, dataset_id: str, results: list[dict[str, Any]], *, version: int | None = None
+) -> None:
+    """Each record's links; `version`: the past version they were read from, which their own link keeps."""
+    pinned = f"?version={int(version)}" if version is not None else ""
     for result in results:
         if "_id" in result:
             result["_links"] = [
-                link(absolute(request, f"catalog/datasets/{dataset_id}/records/{result['_id']}"), "self"),
+                link(absolute(request, f"catalog/datasets/{dataset_id}/records/{result['_id']}{pinned}"), "self"),
                 link(absolute(request, f"catalog/datasets/{dataset_id}"), "dataset"),
             ]
 

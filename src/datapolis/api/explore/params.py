@@ -7,6 +7,7 @@ which apply the rules that span parameters (limit/offset bounds).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from ninja import Schema
@@ -36,6 +37,21 @@ class LanguageParams(Schema):
     timezone: str = Field("UTC", description=TIMEZONE_DOC)
 
 
+VERSION_DOC = (
+    "Read this version of the dataset (its number in the dataset's history) instead of the current one, "
+    "without rolling back. A Datapolis extension."
+)
+AT_DOC = (
+    "Read the version that was current at this time (ISO 8601, e.g. `2026-03-01T08:00:00+01:00`; "
+    "without a zone, in `timezone`). A Datapolis extension."
+)
+
+
+class VersionParams(LanguageParams):
+    version: int | None = Field(None, description=VERSION_DOC)
+    at: datetime | None = Field(None, description=AT_DOC)
+
+
 class FilterParams(LanguageParams):
     where: list[str] = Field(default_factory=list, description=WHERE_DOC)
     refine: list[str] = Field(default_factory=list, description=REFINE_DOC)
@@ -58,7 +74,11 @@ class RecordsParams(QueryParams):
     include_app_metas: bool = Field(False, description="Add application metadata (accepted, no effect).")
 
 
-class RecordParams(LanguageParams):
+class DatasetRecordsParams(RecordsParams, VersionParams):
+    pass
+
+
+class RecordParams(VersionParams):
     select: str | None = Field(None, description=SELECT_DOC)
 
 
@@ -75,7 +95,11 @@ class FacetParams(FilterParams):
     )
 
 
-class ExportParams(QueryParams):
+class DatasetFacetParams(FacetParams, VersionParams):
+    pass
+
+
+class ExportParams(QueryParams, VersionParams):
     limit: int = Field(-1, description="Number of records to export; -1 (default) exports them all.")
     offset: int = Field(0, description="Index of the first record to export.")
     use_labels: bool = Field(False, description="Use field labels instead of names in headers.")

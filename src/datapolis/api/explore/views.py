@@ -13,18 +13,21 @@ from ninja import NinjaAPI, Path, Query, Swagger
 from ninja.errors import ValidationError
 
 from datapolis.access.policy import principal_from_request
-from datapolis.access.querying import open_dataset
+from datapolis.access.querying import DatasetAccess, open_dataset
 from datapolis.access.ratelimit import check_rate_limit
 from datapolis.api.explore import catalog as catalog_service
 from datapolis.api.explore import catalog_exports, links
 from datapolis.api.explore import openapi_docs as docs
 from datapolis.api.explore.errors import error_response, json_response
 from datapolis.api.explore.params import (
+    DatasetFacetParams,
     DatasetParams,
+    DatasetRecordsParams,
     ExportParams,
     FacetParams,
     RecordParams,
     RecordsParams,
+    VersionParams,
 )
 from datapolis.catalog.storage import recover_engine
 from datapolis.engine.failures import is_data_error
@@ -35,6 +38,7 @@ from datapolis.queries.exports import export_records
 from datapolis.queries.facets import Facet, default_facets, parse_facet
 from datapolis.queries.facets import dataset_facets as facets_of_dataset
 from datapolis.queries.records import query_records, record_by_id
+from datapolis.queries.target import QueryTarget
 
 logger = logging.getLogger(__name__)
 
@@ -120,6 +124,11 @@ def route(path: str, **options: Any) -> Callable:
         return guarded
 
     return register
+
+
+def _version_of(access: DatasetAccess, params: VersionParams) -> QueryTarget:
+    """The dataset at the version `version` or `at` names (the current one without them)."""
+    return access.pinned(version=params.version, at=params.at, timezone=params.timezone).target
 
 
 def _requested_facets(params: FacetParams) -> list[Facet]:
@@ -256,12 +265,12 @@ def catalog_export(
     tags=["Dataset"],
     summary="Query a dataset's records: filter, select, aggregate, sort, page.",
 )
-def records(request: HttpRequest, dataset_id: DatasetId, params: Query[RecordsParams]) -> HttpResponse:
-    access = open_dataset(request, dataset_id)
-    total, results = query_records(access.target, params, with_ids=params.include_links)
+def records(request: HttpRequest, dataset_id: DatasetId, params: Query[DatasetRecordsParams]) -> HttpResponse:
+    target = _version_of(open_dataset(request, dataset_id), params)
+    total, results = query_records(target, params, with_ids=params.include_links)
     body: dict[str, Any] = {"total_count": total, "results": results}
     if params.include_links:
-        links.add_record_links(request, dataset_id, results)
+        links.add_record_links(request, dataset_id, results, version=target.version.number if target.past else None)
         body["_links"] = links.page(request, total, params)
     return json_response(body)
 
@@ -278,9 +287,10 @@ def record(
     request: HttpRequest, dataset_id: DatasetId, record_id: RecordId, params: Query[RecordParams]
 ) -> HttpResponse:
     access = open_dataset(request, dataset_id)
-    return json_response(
-        record_by_id(access.target, record_id, select=params.select, timezone=params.timezone, lang=params.lang)
+    found = record_by_id(
+        _version_of(access, params), record_id, select=params.select, timezone=params.timezone, lang=params.lang
     )
+    return json_response(found)
 
 
 @route(
@@ -291,12 +301,14 @@ def record(
     tags=["Dataset"],
     summary="Facets of a dataset: values and counts under the filters.",
 )
-def dataset_facets(request: HttpRequest, dataset_id: DatasetId, params: Query[FacetParams]) -> HttpResponse:
+def dataset_facets(request: HttpRequest, dataset_id: DatasetId, params: Query[DatasetFacetParams]) -> HttpResponse:
     access = open_dataset(request, dataset_id)
-    facets = _requested_facets(params) or default_facets(access.fields, access.target.visible_fields)
     if not access.has_data:
+        facets = _requested_facets(params) or default_facets(access.fields, access.target.visible_fields)
         return json_response({"_links": [], "facets": [{"name": facet.name, "facets": []} for facet in facets]})
-    return json_response({"_links": [], "facets": facets_of_dataset(access.target, params, facets)})
+    target = _version_of(access, params)
+    facets = _requested_facets(params) or default_facets(list(target.fields), target.visible_fields)
+    return json_response({"_links": [], "facets": facets_of_dataset(target, params, facets)})
 
 
 @route(
@@ -366,7 +378,7 @@ def dataset_export(
     # Linked-data exports name each field by the dataset's fields URL followed by its name.
     dataset_id = access.dataset.dataset_id
     vocabulary = request.build_absolute_uri(f"/api/explore/v2.1/catalog/datasets/{dataset_id}/fields#")
-    stream = export_records(access.target, format, params, vocabulary_uri=vocabulary)
+    stream = export_records(_version_of(access, params), format, params, vocabulary_uri=vocabulary)
     response = StreamingHttpResponse(stream, content_type=stream.content_type)
     response["Content-Disposition"] = f'attachment; filename="{dataset_id}{stream.filename_suffix}"'
     return response

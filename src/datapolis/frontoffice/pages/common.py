@@ -20,6 +20,7 @@ from datapolis.access.policy import (
 )
 from datapolis.access.querying import DatasetAccess, filtered_count, open_dataset
 from datapolis.catalog.models import Dataset
+from datapolis.engine import Version
 from datapolis.frontoffice.state import (
     PageState,
 )
@@ -108,6 +109,11 @@ class DatasetPage:
         return [spec for spec in self.fields if spec.type in GEO_TYPES]
 
     @property
+    def past_version(self) -> Version | None:
+        """The past version the page shows (`?version=N`), None on the current one."""
+        return self.access.target.version if self.access.target.past else None
+
+    @property
     def data_visible(self) -> bool:
         return self.access.view.data_visible and self.access.has_data
 
@@ -119,6 +125,9 @@ class DatasetPage:
 def open_page(request: HttpRequest, dataset_id: str) -> DatasetPage:
     """The dataset's page for this caller; raises the API's NotFound (a 404) when hidden."""
     access = open_dataset(request, dataset_id, data=False)
+    version = PageState.version_of(request.GET)
+    if version is not None and access.has_data:  # the page of a past version: its own rows and fields
+        access = access.pinned(version=version)
     state = PageState.from_query(request.GET, access.visible_specs)
     return DatasetPage(access=access, state=state)
 
