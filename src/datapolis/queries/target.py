@@ -22,8 +22,8 @@ class QueryTarget:
     `fields` is the whole schema (row filters may name fields the caller cannot see);
     `visible_fields` is what the caller's own clauses and the results may use (None: all);
     `row_filters` are ODSQL conditions ANDed to every query; `snapshot` is None before the
-    first version is published. `past` says the snapshot is not the current version's
-    (`pinned`): it is read from the lake, where every version stays.
+    first version is published. `past_version` is set when the snapshot is an earlier
+    version's (`pinned`): it is read from the lake, where every version stays.
     """
 
     dataset_id: str
@@ -33,8 +33,7 @@ class QueryTarget:
     records_count: int
     visible_fields: frozenset[str] | None = None
     row_filters: tuple[str, ...] = ()
-    past: bool = False
-    version: Version | None = None  # the version read, once pinned
+    past_version: Version | None = None
 
     @property
     def has_data(self) -> bool:
@@ -48,7 +47,7 @@ class QueryTarget:
     def relation(self) -> Relation:
         """Where the version is queried from: the current one's serving copy when built, else the lake."""
         assert self.snapshot is not None, "a dataset without a version has no relation"
-        if self.past:  # no serving copy for it: copies are for what most callers read
+        if self.past_version is not None:  # no serving copy for it: copies are for what most callers read
             return Relation(self.store.snapshot_relation_sql(self.dataset_id, self.snapshot))
         return self.store.serving_relation_sql(self.dataset_id, self.snapshot)
 
@@ -60,7 +59,7 @@ class QueryTarget:
         at: datetime | None = None,
         timezone: str = "UTC",
     ) -> QueryTarget:
-        """This target at another version of the dataset, read without rolling back; itself without either.
+        """This target at another version of the dataset, read without rolling back; itself for the current one.
 
         `versions` are those that may be read, oldest first; `version` names one by number,
         `at` by time: the one that was current then (a time without a zone is in
@@ -79,13 +78,14 @@ class QueryTarget:
             if version is not None
             else _current_at(self.dataset_id, versions, _aware(at, timezone))
         )
+        if chosen.snapshot_id == self.snapshot:
+            return self
         return replace(
             self,
             fields=_described(chosen, self.fields),
             snapshot=chosen.snapshot_id,
             records_count=chosen.row_count,
-            past=chosen.snapshot_id != self.snapshot,
-            version=chosen,
+            past_version=chosen,
         )
 
     def query_spec(self, request: Filters, **bounds: Any) -> QuerySpec:

@@ -270,7 +270,8 @@ def records(request: HttpRequest, dataset_id: DatasetId, params: Query[DatasetRe
     total, results = query_records(target, params, with_ids=params.include_links)
     body: dict[str, Any] = {"total_count": total, "results": results}
     if params.include_links:
-        links.add_record_links(request, dataset_id, results, version=target.version.number if target.past else None)
+        past = target.past_version
+        links.add_record_links(request, dataset_id, results, version=past.number if past else None)
         body["_links"] = links.page(request, total, params)
     return json_response(body)
 

@@ -111,7 +111,7 @@ class DatasetPage:
     @property
     def past_version(self) -> Version | None:
         """The past version the page shows (`?version=N`), None on the current one."""
-        return self.access.target.version if self.access.target.past else None
+        return self.access.target.past_version
 
     @property
     def data_visible(self) -> bool:
